@@ -1,0 +1,84 @@
+"""create_app(): configuration, content, store, skill and HTTP edge, built in that order.
+
+Anything wrong with content or configuration raises here, naming the file or key, so the
+server refuses to start rather than answering users badly.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Mapping
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from .build import build_skill
+from .certificates import SigningCertificates, load_trust_roots
+from .config import Config, ConfigError
+from .content import load_content
+from .persistence import open_store
+from .slots import SlotCatalog
+from .verify import RequestVerifier
+from .web import alexa_blueprint
+
+MAX_BODY_BYTES = 64 * 1024
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
+    """Build the whole service. `config` may be a Config, an env-like mapping, or None (os.environ)."""
+    if not isinstance(config, Config):
+        config = Config.from_env(config)
+    _configure_logging(config.log_level)
+    content = load_content(config.content_dir)
+    catalog = _slot_catalog(config)
+    store = open_store(config.database_url)
+    skill = build_skill(content, store, catalog)
+    verifier = _verifier(config)
+
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.register_blueprint(alexa_blueprint(verifier, skill, store))
+    app.register_error_handler(HTTPException, _http_error)
+    return app
+
+
+def _verifier(config: Config) -> RequestVerifier:
+    if not config.verify_signatures:
+        log.warning("!!! ALEXA_VERIFY_SIGNATURES is off: requests are NOT checked to come from Alexa. Local tools only. !!!")
+    if not config.verify_timestamps:
+        log.warning("!!! ALEXA_VERIFY_TIMESTAMPS is off: replayed requests are accepted. Local tools only. !!!")
+    certificates = None
+    if config.verify_signatures:
+        try:
+            roots = load_trust_roots(config.ca_file)
+        except ValueError as exc:
+            raise ConfigError(f"ALEXA_CA_FILE: {exc}") from exc
+        certificates = SigningCertificates(roots, fetch=config.cert_fetcher, timeout=config.cert_timeout, clock=config.clock)
+    return RequestVerifier(
+        verify_signatures=config.verify_signatures,
+        verify_timestamps=config.verify_timestamps,
+        skill_id=config.skill_id,
+        certificates=certificates,
+        clock=config.clock,
+    )
+
+
+def _slot_catalog(config: Config) -> SlotCatalog:
+    path = config.model_dir / "en-US.json"
+    try:
+        return SlotCatalog.from_model(path)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ConfigError(f"SKILL_MODEL_DIR: cannot read interaction model {path}: {exc}") from exc
+
+
+def _http_error(exc: HTTPException):
+    """405 for GET /alexa, 413 for big bodies, 404...: JSON like every other error."""
+    return jsonify(error=(exc.name or "error").lower()), exc.code or 500
+
+
+def _configure_logging(level: str) -> None:
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(stream=sys.stdout, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    root.setLevel(level)

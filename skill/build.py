@@ -1,0 +1,93 @@
+"""The one place where the skill is assembled: handlers in priority order, then the rest."""
+from __future__ import annotations
+
+from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.skill import CustomSkill
+from ask_sdk_core.skill_builder import CustomSkillBuilder
+
+from .content import Content
+from .handlers.answers import CauseHandler, TopicHandler
+from .handlers.builtin import (
+    FallbackHandler,
+    HelpHandler,
+    LaunchHandler,
+    MoreHandler,
+    NavigateHomeHandler,
+    NoHandler,
+    OtherRequestHandler,
+    RepeatHandler,
+    SessionEndedHandler,
+    SkillDisabledHandler,
+    StopHandler,
+    UnknownIntentHandler,
+    YesHandler,
+)
+from .handlers.errors import ApologiseOnErrorHandler
+from .handlers.interceptors import (
+    BindContentInterceptor,
+    PendingFollowUpInterceptor,
+    RememberReplyInterceptor,
+    RequestLogInterceptor,
+    VisitInterceptor,
+)
+from .slots import SlotCatalog
+
+# Intent name -> content topic that answers it.
+TOPIC_INTENTS = {
+    "WhyTwitchingIntent": "why_twitching",
+    "IsItSeriousIntent": "serious",
+    "SeeDoctorIntent": "see_doctor",
+    "ReliefIntent": "relief",
+    "PreventionIntent": "prevention",
+    "ConditionsIntent": "conditions",
+    "BfsIntent": "bfs",
+    "AlsIntent": "als",
+    "DehydrationIntent": "dehydration",
+    "HowLongIntent": "how_long",
+    "ExampleIntent": "example",
+}
+
+
+def build_skill(content: Content, store: AbstractPersistenceAdapter, catalog: SlotCatalog) -> CustomSkill:
+    """Register everything in order: earlier handlers win when several could answer."""
+    builder = CustomSkillBuilder(persistence_adapter=store)
+    for interceptor in (
+        RequestLogInterceptor(),
+        BindContentInterceptor(content),
+        PendingFollowUpInterceptor(),
+        VisitInterceptor(),
+    ):
+        builder.add_global_request_interceptor(interceptor)
+    builder.add_global_response_interceptor(RememberReplyInterceptor())
+
+    for handler in request_handlers(catalog):
+        builder.add_request_handler(handler)
+    builder.add_exception_handler(ApologiseOnErrorHandler(content))
+    return builder.create()
+
+
+def request_handlers(catalog: SlotCatalog) -> list[AbstractRequestHandler]:
+    """The routing list, in priority order: specific handlers first, catch-alls last."""
+    return [
+        LaunchHandler(),
+        SessionEndedHandler(),
+        SkillDisabledHandler(),
+        *(TopicHandler(intent, topic) for intent, topic in TOPIC_INTENTS.items()),
+        CauseHandler(catalog),
+        YesHandler(),
+        NoHandler(),
+        MoreHandler(),
+        RepeatHandler(),
+        HelpHandler(),
+        StopHandler(),
+        NavigateHomeHandler(),
+        FallbackHandler(),
+        UnknownIntentHandler(),
+        OtherRequestHandler(),
+    ]
+
+
+def handled_intents(catalog: SlotCatalog) -> set[str]:
+    """Every intent name some handler answers by name (for the consistency test)."""
+    return {name for handler in request_handlers(catalog) for name in getattr(handler, "intent_names", ())}

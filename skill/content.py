@@ -1,0 +1,231 @@
+"""Everything the skill says, loaded from content/<locale>/*.yaml and checked at start-up.
+
+Handlers decide *what* to say and ask this module for the words. Content is validated
+against one JSON schema plus a few cross-checks (offers point at real topics, placeholders
+are declared), so a broken edit stops start-up with the file, the key and the problem named
+instead of failing in front of a user.
+"""
+from __future__ import annotations
+
+import random
+import re
+import string
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+DEFAULT_LOCALE = "en-US"
+SCHEMA_PATH = Path(__file__).with_name("content_schema.yaml")
+Text = str | list[str]
+
+
+class ContentError(ValueError):
+    """Content cannot be used; each line names the file, the key and the problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid content:\n  " + "\n  ".join(problems))
+
+
+@dataclass(frozen=True)
+class Item:
+    speech: Text
+    card: str
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One answer: an intro, optional items spoken in chunks, an outro and a follow-up offer."""
+
+    id: str
+    title: str
+    intro: Text
+    items: tuple[Item, ...]
+    chunk_size: int
+    more: Text | None
+    outro: Text | None
+    card: str | None
+    follow_up_ask: Text
+    offer: str
+
+    def chunk(self, start: int) -> tuple[tuple[Item, ...], int | None]:
+        """The items to speak from `start`, and where the next chunk starts (None when done)."""
+        end = start + self.chunk_size
+        next_start = end if end < len(self.items) else None
+        return self.items[start:end], next_start
+
+
+@dataclass(frozen=True)
+class Cause:
+    id: str
+    name: str
+    short: Text
+    full: Text
+    card: str
+
+
+class LocaleContent:
+    """The content of one locale, with placeholder filling and variation picking."""
+
+    def __init__(self, locale: str, data: dict[str, Any]):
+        self.locale = locale
+        common = data["common"]
+        self.values: dict[str, str] = dict(common["locale"])
+        self.phrases: dict[str, Text] = common["phrases"]
+        self.causes: tuple[Cause, ...] = tuple(Cause(**c) for c in data["causes"]["causes"])
+        self.topics: dict[str, Topic] = {
+            topic_id: _topic(topic_id, raw, self.causes) for topic_id, raw in data["topics"]["topics"].items()
+        }
+
+    def say(self, text: Text, **values: str) -> str:
+        """Pick a variation and fill its placeholders (locale values plus `values`)."""
+        chosen = random.choice(text) if isinstance(text, list) else text
+        return chosen.format_map({**self.values, **values})
+
+    def phrase(self, key: str, **values: str) -> str:
+        return self.say(self.phrases[key], **values)
+
+    def cause(self, cause_id: str) -> Cause | None:
+        return next((c for c in self.causes if c.id == cause_id), None)
+
+    def next_cause(self, cause_id: str) -> Cause | None:
+        ids = [c.id for c in self.causes]
+        index = ids.index(cause_id) + 1 if cause_id in ids else len(ids)
+        return self.causes[index] if index < len(ids) else None
+
+
+class Content:
+    """All locales; a request in an unknown locale gets the default locale's content."""
+
+    def __init__(self, locales: dict[str, LocaleContent]):
+        self.locales = locales
+
+    def for_locale(self, locale: str | None) -> LocaleContent:
+        return self.locales.get(locale or DEFAULT_LOCALE) or self.locales[DEFAULT_LOCALE]
+
+
+def _topic(topic_id: str, raw: dict[str, Any], causes: tuple[Cause, ...]) -> Topic:
+    if raw.get("items_from") == "causes":
+        items = tuple(Item(speech=c.short, card=f"{c.name.capitalize()}: {c.card}") for c in causes)
+    else:
+        items = tuple(Item(**i) for i in raw.get("items", []))
+    return Topic(
+        id=topic_id,
+        title=raw["title"],
+        intro=raw["intro"],
+        items=items,
+        chunk_size=raw.get("chunk_size", 3),
+        more=raw.get("more"),
+        outro=raw.get("outro"),
+        card=raw.get("card"),
+        follow_up_ask=raw["follow_up"]["ask"],
+        offer=raw["follow_up"]["offer"],
+    )
+
+
+def load_content(content_dir: Path) -> Content:
+    """Load and validate every locale directory under `content_dir`."""
+    content_dir = Path(content_dir)
+    if not (content_dir / DEFAULT_LOCALE).is_dir():
+        raise ContentError([f"{content_dir / DEFAULT_LOCALE}: missing: the default locale's content directory"])
+    locales = {}
+    for locale_dir in sorted(p for p in content_dir.iterdir() if p.is_dir()):
+        locales[locale_dir.name] = LocaleContent(locale_dir.name, load_locale_data(locale_dir))
+    return Content(locales)
+
+
+def load_locale_data(locale_dir: Path) -> dict[str, Any]:
+    """Read one locale's YAML files into {file stem: data} and validate the whole."""
+    data: dict[str, Any] = {}
+    problems: list[str] = []
+    for path in sorted(locale_dir.glob("*.yaml")):
+        try:
+            data[path.stem] = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            problems.append(f"{path}: (file): not valid YAML: {_one_line(exc)}")
+    if problems:
+        raise ContentError(problems)
+    problems = validate_locale_data(data, locale_dir)
+    if problems:
+        raise ContentError(problems)
+    return data
+
+
+def validate_locale_data(data: dict[str, Any], locale_dir: Path) -> list[str]:
+    """Schema errors first; cross-checks only make sense on data that fits the schema."""
+    validator = jsonschema.Draft202012Validator(_schema())
+    problems = [_describe(error, locale_dir) for error in sorted(validator.iter_errors(data), key=_error_order)]
+    if problems:
+        return problems
+    return _cross_check(data, locale_dir)
+
+
+def _cross_check(data: dict[str, Any], locale_dir: Path) -> list[str]:
+    problems = []
+    topics = data["topics"]["topics"]
+    for topic_id, topic in topics.items():
+        offer = topic["follow_up"]["offer"]
+        if offer not in topics:
+            problems.append(f"{locale_dir / 'topics.yaml'}: topics.{topic_id}.follow_up.offer: unknown topic {offer!r}")
+        if len(topic.get("items", [])) > topic.get("chunk_size", 3) and "more" not in topic:
+            problems.append(f"{locale_dir / 'topics.yaml'}: topics.{topic_id}.more: needed when items span several chunks")
+    ids = [c["id"] for c in data["causes"]["causes"]]
+    for dup in sorted({i for i in ids if ids.count(i) > 1}):
+        problems.append(f"{locale_dir / 'causes.yaml'}: causes: id {dup!r} appears more than once")
+    declared = set(data["common"]["locale"]) | set(data["common"]["placeholders"])
+    for file_stem, key, text in _texts(data):
+        for name in _placeholders(text):
+            if name not in declared:
+                problems.append(f"{locale_dir / (file_stem + '.yaml')}: {key}: undeclared placeholder {{{name}}}")
+    return problems
+
+
+def _texts(node: Any, path: tuple[str, ...] = ()):
+    """Yield (file stem, dotted key, text) for every string in the content."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _texts(value, path + (str(key),))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _texts(value, path + (str(index),))
+    elif isinstance(node, str) and path and path[1:2] != ("meta",):
+        yield path[0], ".".join(path[1:]), node
+
+
+def _placeholders(text: str) -> list[str]:
+    try:
+        return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+    except ValueError:
+        return ["<unbalanced brace>"]
+
+
+_SCHEMA_CACHE: dict[str, Any] = {}
+
+
+def _schema() -> dict[str, Any]:
+    if "schema" not in _SCHEMA_CACHE:
+        _SCHEMA_CACHE["schema"] = yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return _SCHEMA_CACHE["schema"]
+
+
+def _error_order(error: jsonschema.ValidationError) -> tuple[str, ...]:
+    return tuple(str(p) for p in error.absolute_path)
+
+
+def _describe(error: jsonschema.ValidationError, locale_dir: Path) -> str:
+    path = [str(p) for p in error.absolute_path]
+    if not path:
+        missing = re.findall(r"'(\w+)' is a required property", error.message)
+        where = f"{locale_dir / (missing[0] + '.yaml')}" if missing else str(locale_dir)
+        return f"{where}: (file): missing or empty"
+    file_part = locale_dir / f"{path[0]}.yaml"
+    key = ".".join(path[1:]) or "(top level)"
+    return f"{file_part}: {key}: {_one_line(error.message)}"
+
+
+def _one_line(exc: object) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 200 else text[:197] + "..."

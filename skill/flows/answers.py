@@ -1,0 +1,127 @@
+"""Pure conversation logic for the answers: which words to say next, and what is pending.
+
+No ASK types here: a function takes content (and where the user is) and returns a Reply plus
+the follow-up the next "yes" should act on, so the flow is testable without envelopes.
+
+Pending follow-ups (kept in session attributes between turns):
+  {"kind": "more", "topic": id, "next": index}  - more items of a topic remain
+  {"kind": "offer", "topic": id}                 - "yes" opens that topic
+  {"kind": "cause", "cause": id}                 - "yes" tells the next cause
+  {"kind": "anything_else"}                      - "no" ends, "yes" asks what
+"""
+from __future__ import annotations
+
+from ..content import Cause, LocaleContent, Topic
+from ..reply import Pause, Reply, Segment
+
+ITEM_PAUSE = Pause(0.4)
+Pending = dict | None
+
+
+def topic_reply(content: LocaleContent, topic: Topic, start: int = 0, opening: list[Segment] | None = None) -> tuple[Reply, Pending]:
+    """Speak a topic from item `start`: intro on the first turn, a chunk of items, then a question."""
+    speech: list[Segment] = list(opening or [])
+    if start == 0:
+        speech.append(content.say(topic.intro))
+    items, next_start = topic.chunk(start)
+    for item in items:
+        speech += [ITEM_PAUSE, content.say(item.speech)]
+    if next_start is not None:
+        question = content.say(topic.more)
+        pending: Pending = {"kind": "more", "topic": topic.id, "next": next_start}
+    else:
+        if topic.outro:
+            speech.append(content.say(topic.outro))
+        question = content.say(topic.follow_up_ask)
+        pending = {"kind": "offer", "topic": topic.offer}
+    speech.append(question)
+    reply = Reply(speech=speech, reprompt=[question])
+    if start == 0:
+        reply.card_title = topic.title
+        reply.card_text = topic_card(content, topic)
+    return reply, pending
+
+
+def topic_card(content: LocaleContent, topic: Topic) -> str:
+    """The whole topic as short text for the Alexa app, whatever chunk the voice is on."""
+    lines = [content.say(topic.card)] if topic.card else []
+    if topic.items:
+        lines += [content.say(item.card) for item in topic.items]
+    if not lines:
+        lines = [content.say(topic.intro)]
+    return "\n".join(lines)
+
+
+def cause_reply(content: LocaleContent, cause: Cause, opening: list[Segment] | None = None) -> tuple[Reply, Pending]:
+    """One cause in full, then offer the next cause (or, after the last, ways to ease it)."""
+    speech: list[Segment] = [*(opening or []), content.say(cause.full)]
+    following = content.next_cause(cause.id)
+    if following is not None:
+        question = content.phrase("another_cause", cause_name=following.name)
+        pending: Pending = {"kind": "cause", "cause": following.id}
+    else:
+        overview = content.topics["why_twitching"]
+        question = content.say(overview.follow_up_ask)
+        pending = {"kind": "offer", "topic": overview.offer}
+    speech.append(question)
+    reply = Reply(
+        speech=speech,
+        reprompt=[question],
+        card_title=content.phrase("cause_card_title", cause_name=cause.name.capitalize()),
+        card_text=content.say(cause.full),
+    )
+    return reply, pending
+
+
+def which_cause_reply(content: LocaleContent, heard: str | None) -> tuple[Reply, Pending]:
+    """The cause slot was empty or unknown: list what we know and ask again."""
+    if heard:
+        question = content.phrase("unknown_cause", heard=heard)
+    else:
+        question = content.phrase("ask_which_cause")
+    return Reply(speech=[question], reprompt=[content.phrase("ask_which_cause_reprompt")]), None
+
+
+def continue_pending(content: LocaleContent, pending: Pending) -> tuple[Reply, Pending] | None:
+    """What "yes" (or "more"/"next") does for a pending follow-up; None when nothing fits."""
+    if not pending:
+        return None
+    kind = pending.get("kind")
+    if kind == "more" and pending.get("topic") in content.topics:
+        return topic_reply(content, content.topics[pending["topic"]], start=int(pending.get("next", 0)))
+    if kind == "offer" and pending.get("topic") in content.topics:
+        return topic_reply(content, content.topics[pending["topic"]])
+    if kind == "cause" and content.cause(str(pending.get("cause"))):
+        return cause_reply(content, content.cause(str(pending["cause"])))
+    if kind == "anything_else":
+        return ask(content, "sure_what", "what_else_reprompt")
+    return None
+
+
+def decline_pending(content: LocaleContent, pending: Pending) -> tuple[Reply, Pending]:
+    """What "no" does: after "anything else?" it ends politely; otherwise it asks that question."""
+    if pending and pending.get("kind") == "anything_else":
+        return goodbye(content), None
+    if pending:
+        question = content.phrase("anything_else")
+        return Reply(speech=[content.phrase("declined"), question], reprompt=[content.phrase("anything_else_reprompt")]), {"kind": "anything_else"}
+    question = content.phrase("no_without_question")
+    return Reply(speech=[question], reprompt=[content.phrase("anything_else_reprompt")]), {"kind": "anything_else"}
+
+
+def ask(content: LocaleContent, speech_key: str, reprompt_key: str, opening: list[Segment] | None = None) -> tuple[Reply, Pending]:
+    """A reply that is just a question from the phrases, keeping the microphone open."""
+    return Reply(speech=[*(opening or []), content.phrase(speech_key)], reprompt=[content.phrase(reprompt_key)]), None
+
+
+def goodbye(content: LocaleContent) -> Reply:
+    return Reply(speech=[content.phrase("goodbye")])
+
+
+def welcome(content: LocaleContent, returning: bool) -> tuple[Reply, Pending]:
+    """First visit: welcome, one-sentence disclaimer, what to ask. Later visits: a short hello."""
+    if returning:
+        speech: list[Segment] = [content.phrase("welcome_returning"), content.phrase("returning_question")]
+    else:
+        speech = [content.phrase("welcome_first"), content.phrase("disclaimer"), content.phrase("launch_question")]
+    return Reply(speech=speech, reprompt=[content.phrase("launch_reprompt")]), None

@@ -1,0 +1,49 @@
+"""What every handler shares: a Turn (this request's content, session and pending follow-up)."""
+from __future__ import annotations
+
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_intent_name
+from ask_sdk_model import Response
+
+from ..content import LocaleContent
+from ..flows.answers import Pending
+from ..reply import Reply, Segment, render
+
+
+class Turn:
+    """One request seen from a handler: bound by the interceptors, written back on respond()."""
+
+    def __init__(self, handler_input: HandlerInput):
+        self.handler_input = handler_input
+        request_attributes = handler_input.attributes_manager.request_attributes
+        self.content: LocaleContent = request_attributes["content"]
+        self.pending: Pending = request_attributes.get("pending")
+        self.first_visit: bool = request_attributes.get("first_visit", False)
+        self.session = handler_input.attributes_manager.session_attributes
+
+    def opening(self) -> list[Segment]:
+        """A first-time user arriving by a one-shot question hears the disclaimer first."""
+        return [self.content.phrase("disclaimer")] if self.first_visit else []
+
+    def respond(self, reply: Reply, pending: Pending = None) -> Response:
+        if pending and not reply.ends_session:
+            self.session["pending"] = pending
+        return render(reply, self.handler_input.response_builder)
+
+
+class IntentHandler(AbstractRequestHandler):
+    """Handles the listed intents; subclasses implement `answer`."""
+
+    intent_names: tuple[str, ...] = ()
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return any(is_intent_name(name)(handler_input) for name in self.intent_names)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn(handler_input)
+        reply, pending = self.answer(turn)
+        return turn.respond(reply, pending)
+
+    def answer(self, turn: Turn) -> tuple[Reply, Pending]:
+        raise NotImplementedError

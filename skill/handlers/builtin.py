@@ -1,0 +1,162 @@
+"""Launch, session end, and Alexa's built-in intents (yes, no, more, repeat, help, stop...)."""
+from __future__ import annotations
+
+import logging
+
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_request_type
+from ask_sdk_model import Response
+
+from ..flows.answers import Pending, ask, continue_pending, decline_pending, goodbye, welcome
+from ..persistence import StoreError
+from ..reply import Reply
+from .base import IntentHandler, Turn
+
+log = logging.getLogger(__name__)
+
+
+class LaunchHandler(AbstractRequestHandler):
+    """"Alexa, open back twitch helper": a full welcome the first time, a short one after."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_request_type("LaunchRequest")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn(handler_input)
+        reply, pending = welcome(turn.content, returning=not turn.first_visit)
+        return turn.respond(reply, pending)
+
+
+class SessionEndedHandler(AbstractRequestHandler):
+    """The session closed (user silent, said stop elsewhere, or an error): nothing may be spoken."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_request_type("SessionEndedRequest")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        request = handler_input.request_envelope.request
+        if getattr(request, "error", None) is not None:
+            log.warning("session ended with error: %s", getattr(request.error, "type", None))
+        return handler_input.response_builder.response
+
+
+class SkillDisabledHandler(AbstractRequestHandler):
+    """The user disabled the skill: forget everything stored for them."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_request_type("AlexaSkillEvent.SkillDisabled")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        try:
+            handler_input.attributes_manager.delete_persistent_attributes()
+        except StoreError:
+            log.exception("could not delete data for a disabled skill")
+            raise
+        return handler_input.response_builder.response
+
+
+class YesHandler(IntentHandler):
+    """"Yes" answers whatever was just offered; with nothing pending it asks what they'd like."""
+
+    intent_names = ("AMAZON.YesIntent",)
+
+    def answer(self, turn: Turn) -> tuple[Reply, Pending]:
+        return continue_pending(turn.content, turn.pending) or ask(turn.content, "yes_without_question", "launch_reprompt")
+
+
+class NoHandler(IntentHandler):
+    intent_names = ("AMAZON.NoIntent",)
+
+    def answer(self, turn: Turn) -> tuple[Reply, Pending]:
+        return decline_pending(turn.content, turn.pending)
+
+
+class MoreHandler(IntentHandler):
+    """"More" / "next" carry on with the list being read; otherwise say there's no more."""
+
+    intent_names = ("AMAZON.MoreIntent", "AMAZON.NextIntent")
+
+    def answer(self, turn: Turn) -> tuple[Reply, Pending]:
+        if turn.pending and turn.pending.get("kind") in {"more", "cause", "offer"}:
+            continued = continue_pending(turn.content, turn.pending)
+            if continued:
+                return continued
+        reply, pending = ask(turn.content, "what_else", "what_else_reprompt")
+        reply.speech.insert(0, turn.content.phrase("nothing_more"))
+        return reply, pending
+
+
+class RepeatHandler(IntentHandler):
+    """Say the last reply again, word for word, keeping the same follow-up pending."""
+
+    intent_names = ("AMAZON.RepeatIntent",)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn(handler_input)
+        last = turn.session.get("last_reply")
+        if not last:
+            reply, pending = ask(turn.content, "nothing_to_repeat", "what_else_reprompt")
+            return turn.respond(reply, pending)
+        if turn.pending:
+            turn.session["pending"] = turn.pending
+        builder = handler_input.response_builder.speak(last["speech"]).ask(last.get("reprompt") or last["speech"])
+        return builder.set_should_end_session(False).response
+
+
+class HelpHandler(IntentHandler):
+    intent_names = ("AMAZON.HelpIntent",)
+
+    def answer(self, turn: Turn) -> tuple[Reply, Pending]:
+        return ask(turn.content, "help", "help_reprompt")
+
+
+class StopHandler(IntentHandler):
+    intent_names = ("AMAZON.StopIntent", "AMAZON.CancelIntent")
+
+    def answer(self, turn: Turn) -> tuple[Reply, Pending]:
+        return goodbye(turn.content), None
+
+
+class NavigateHomeHandler(IntentHandler):
+    """"Go home": back to the start, as a returning user would hear it."""
+
+    intent_names = ("AMAZON.NavigateHomeIntent",)
+
+    def answer(self, turn: Turn) -> tuple[Reply, Pending]:
+        return welcome(turn.content, returning=True)
+
+
+class FallbackHandler(IntentHandler):
+    intent_names = ("AMAZON.FallbackIntent",)
+
+    def answer(self, turn: Turn) -> tuple[Reply, Pending]:
+        return ask(turn.content, "fallback", "fallback_reprompt")
+
+
+class UnknownIntentHandler(AbstractRequestHandler):
+    """An intent this code doesn't know (an older or newer model): answer like Fallback."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_request_type("IntentRequest")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        intent = handler_input.request_envelope.request.intent
+        log.warning("no handler for intent %s", getattr(intent, "name", None))
+        turn = Turn(handler_input)
+        return turn.respond(*ask(turn.content, "fallback", "fallback_reprompt"))
+
+
+class OtherRequestHandler(AbstractRequestHandler):
+    """Any other request type: silent acknowledgement for events, a spoken pointer in a session."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        envelope = handler_input.request_envelope
+        log.info("unhandled request type %s", envelope.request.object_type)
+        if envelope.session is None:
+            return handler_input.response_builder.response
+        turn = Turn(handler_input)
+        return turn.respond(*ask(turn.content, "fallback", "fallback_reprompt"))

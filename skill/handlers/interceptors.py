@@ -1,0 +1,93 @@
+"""Work every request needs, kept out of the handlers: content, follow-up state, visits, repeat."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from ask_sdk_core.dispatch_components import AbstractRequestInterceptor, AbstractResponseInterceptor
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import get_intent_name, get_request_type
+from ask_sdk_model import Response
+
+from ..content import Content
+from ..persistence import StoreError, user_id_of
+
+log = logging.getLogger(__name__)
+
+
+class BindContentInterceptor(AbstractRequestInterceptor):
+    """Give handlers the content of the request's locale (the default locale when unknown)."""
+
+    def __init__(self, content: Content):
+        self.content = content
+
+    def process(self, handler_input: HandlerInput) -> None:
+        locale = getattr(handler_input.request_envelope.request, "locale", None)
+        handler_input.attributes_manager.request_attributes["content"] = self.content.for_locale(locale)
+
+
+class PendingFollowUpInterceptor(AbstractRequestInterceptor):
+    """Move the pending follow-up out of the session so a stale one never outlives its question.
+
+    Handlers that ask a new question set a new one; Repeat puts the same one back.
+    """
+
+    def process(self, handler_input: HandlerInput) -> None:
+        if handler_input.request_envelope.session is None:
+            return
+        session = handler_input.attributes_manager.session_attributes
+        pending = session.pop("pending", None)
+        handler_input.attributes_manager.request_attributes["pending"] = pending if isinstance(pending, dict) else None
+
+
+class VisitInterceptor(AbstractRequestInterceptor):
+    """At the start of each session, note whether this user has been here before.
+
+    Only a visit count and date are stored: no health information. A failing store must never
+    cost the user their answer, so errors are logged and the user is treated as new (they
+    hear the disclaimer again, which is the safe side).
+    """
+
+    def process(self, handler_input: HandlerInput) -> None:
+        envelope = handler_input.request_envelope
+        session = envelope.session
+        if session is None or not session.new or user_id_of(envelope) is None:
+            return
+        if get_request_type(handler_input) == "SessionEndedRequest":
+            return
+        manager = handler_input.attributes_manager
+        try:
+            attributes = manager.persistent_attributes
+            manager.request_attributes["first_visit"] = not attributes.get("visits")
+            attributes["visits"] = int(attributes.get("visits", 0)) + 1
+            attributes["last_visit"] = datetime.now(timezone.utc).date().isoformat()
+            manager.save_persistent_attributes()
+        except StoreError as exc:
+            log.warning("store unavailable, carrying on without it: %s", exc)
+            manager.request_attributes["first_visit"] = True
+
+
+class RequestLogInterceptor(AbstractRequestInterceptor):
+    """One line per request: what was asked, never who asked or what symptoms they gave."""
+
+    def process(self, handler_input: HandlerInput) -> None:
+        request = handler_input.request_envelope.request
+        request_type = get_request_type(handler_input)
+        intent = get_intent_name(handler_input) if request_type == "IntentRequest" else "-"
+        log.info("request id=%s type=%s intent=%s locale=%s", request.request_id, request_type, intent,
+                 getattr(request, "locale", None))
+
+
+class RememberReplyInterceptor(AbstractResponseInterceptor):
+    """Keep the last spoken reply in the session so "repeat" can say it again word for word."""
+
+    def process(self, handler_input: HandlerInput, response: Response) -> None:
+        if handler_input.request_envelope.session is None or response is None or response.output_speech is None:
+            return
+        if get_request_type(handler_input) == "IntentRequest" and get_intent_name(handler_input) == "AMAZON.RepeatIntent":
+            return
+        reprompt = response.reprompt.output_speech.ssml if response.reprompt and response.reprompt.output_speech else None
+        handler_input.attributes_manager.session_attributes["last_reply"] = {
+            "speech": response.output_speech.ssml,
+            "reprompt": reprompt,
+        }

@@ -1,0 +1,81 @@
+"""A neutral Reply and the one function that turns it into an Alexa response.
+
+Handlers build Replies from content; only `render` knows about SSML, escaping and the
+platform's limits, so every response is shaped the same way and checked in one place.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
+
+from ask_sdk_core.response_helper import ResponseFactory
+from ask_sdk_model import Response
+from ask_sdk_model.ui import SimpleCard
+
+MAX_SPEECH_CHARS = 8000
+MAX_CARD_CHARS = 8000
+MAX_BREAK_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Pause:
+    """An explicit silence; rendered as one or more <break> tags of at most 10 s."""
+
+    seconds: float
+
+
+Segment = str | Pause
+
+
+@dataclass
+class Reply:
+    """What to say. A reply with a reprompt keeps the microphone open; one without ends the session."""
+
+    speech: list[Segment]
+    reprompt: list[Segment] | None = None
+    card_title: str | None = None
+    card_text: str | None = None
+    directives: list = field(default_factory=list)
+
+    @property
+    def ends_session(self) -> bool:
+        return self.reprompt is None
+
+
+def to_ssml(segments: list[Segment]) -> str:
+    """Escape text, turn pauses into chained breaks, wrap in <speak>."""
+    parts: list[str] = []
+    for segment in segments:
+        if isinstance(segment, Pause):
+            parts.extend(_breaks(segment.seconds))
+        elif segment.strip():
+            parts.append(escape(" ".join(segment.split())))
+    ssml = "<speak>" + " ".join(parts) + "</speak>"
+    if len(ssml) > MAX_SPEECH_CHARS:
+        raise ValueError(f"speech is {len(ssml)} characters, over the {MAX_SPEECH_CHARS} limit")
+    return ssml
+
+
+def _breaks(seconds: float) -> list[str]:
+    breaks = []
+    remaining = round(seconds * 1000)
+    while remaining > 0:
+        step = min(remaining, int(MAX_BREAK_SECONDS * 1000))
+        breaks.append(f'<break time="{step}ms"/>')
+        remaining -= step
+    return breaks
+
+
+def render(reply: Reply, builder: ResponseFactory) -> Response:
+    """Fill the SDK's response builder from a Reply, always setting shouldEndSession explicitly."""
+    builder.speak(to_ssml(reply.speech))
+    if reply.reprompt is not None:
+        builder.ask(to_ssml(reply.reprompt))
+    if reply.card_title and reply.card_text:
+        if len(reply.card_title) + len(reply.card_text) > MAX_CARD_CHARS:
+            raise ValueError("card is over the 8000 character limit")
+        builder.set_card(SimpleCard(title=reply.card_title, content=reply.card_text))
+    for directive in reply.directives:
+        builder.add_directive(directive)
+    builder.set_should_end_session(reply.ends_session)
+    return builder.response

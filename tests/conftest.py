@@ -1,0 +1,74 @@
+"""Shared test fixtures: a test PKI made at session start, the app built from a test config,
+signed posting, and conversations that carry the session from turn to turn."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+from flask import Flask
+
+from conversation import SKILL_ID, Conversation
+from pki import DEFAULT_URL, TestPKI, shared_pki, signed_headers
+from skill.app import create_app
+from skill.config import REPO_ROOT, Config
+
+
+@pytest.fixture(scope="session")
+def pki() -> TestPKI:
+    return shared_pki()
+
+
+@pytest.fixture(scope="session")
+def ca_file(pki: TestPKI, tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("pki") / "root.pem"
+    path.write_bytes(pki.root_pem())
+    return str(path)
+
+
+@pytest.fixture
+def make_config(tmp_path: Path, pki: TestPKI, ca_file: str) -> Callable[..., Config]:
+    """A Config for tests: our test root trusted, the chain served from memory, SQLite in tmp."""
+
+    def build(**overrides: Any) -> Config:
+        chains = {DEFAULT_URL: pki.chain_pem()}
+        values: dict[str, Any] = dict(
+            skill_id=SKILL_ID,
+            ca_file=ca_file,
+            database_url=f"sqlite:///{tmp_path / 'skill.db'}",
+            cert_fetcher=lambda url: chains[url],
+            content_dir=REPO_ROOT / "content",
+            model_dir=REPO_ROOT / "interaction_model",
+        )
+        values.update(overrides)
+        return Config(**values)
+
+    return build
+
+
+@pytest.fixture
+def app(make_config: Callable[..., Config]) -> Flask:
+    return create_app(make_config())
+
+
+@pytest.fixture
+def post(app: Flask, pki: TestPKI) -> Callable[[bytes], tuple[int, dict[str, Any]]]:
+    """POST a body to /alexa signed by the test PKI, as Alexa would."""
+    client = app.test_client()
+
+    def send(body: bytes) -> tuple[int, dict[str, Any]]:
+        response = client.post("/alexa", data=body, headers={**signed_headers(pki, body), "Content-Type": "application/json"})
+        return response.status_code, json.loads(response.data or b"{}")
+
+    return send
+
+
+@pytest.fixture
+def talk(post: Callable[[bytes], tuple[int, dict[str, Any]]]) -> Callable[..., Conversation]:
+    """Start a conversation; pass user_id to come back as the same user later."""
+
+    def start(user_id: str | None = None, locale: str = "en-US") -> Conversation:
+        return Conversation(post, user_id=user_id, locale=locale)
+
+    return start
