@@ -36,8 +36,10 @@ class SessionEndedHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         request = handler_input.request_envelope.request
-        if getattr(request, "error", None) is not None:
-            log.warning("session ended with error: %s", getattr(request.error, "type", None))
+        error = getattr(request, "error", None)
+        if error is not None:
+            kind = getattr(error.object_type, "value", error.object_type)
+            log.warning("session ended with error: %s: %s", kind, error.message)
         return handler_input.response_builder.response
 
 

@@ -1,0 +1,98 @@
+"""`make run`'s server for real: gunicorn with infra/gunicorn.conf.py on a local port."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conversation import fixture, now_iso
+from skill.config import REPO_ROOT
+
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(env_overrides: dict[str, str], tmp_path: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1",
+           "SKILL_DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}", **env_overrides}
+    process = subprocess.Popen(
+        [str(GUNICORN), "-c", str(REPO_ROOT / "infra" / "gunicorn.conf.py"), "skill.app:create_app()"],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    return process, f"http://127.0.0.1:{port}"
+
+
+def wait_ready(process: subprocess.Popen, base: str) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"gunicorn exited early:\n{process.stdout.read()}")
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("gunicorn did not become ready")
+
+
+@pytest.fixture
+def served(tmp_path):
+    process, base = start({"ALEXA_VERIFY_SIGNATURES": "false"}, tmp_path)
+    try:
+        wait_ready(process, base)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def post(base: str, body: bytes, headers: dict[str, str] | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(base + "/alexa", data=body, headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_gunicorn_serves_a_launch_request(served):
+    envelope = fixture("launch_request.json")
+    envelope["request"]["timestamp"] = now_iso()
+    status, body = post(served, json.dumps(envelope).encode())
+    assert status == 200
+    assert "Welcome to Back Twitch Helper" in body["response"]["outputSpeech"]["ssml"]
+    assert body["response"]["shouldEndSession"] is False
+
+
+def test_gunicorn_rejects_a_stale_request_with_400_json(served):
+    envelope = fixture("launch_request.json")
+    envelope["request"]["timestamp"] = "2020-01-01T00:00:00Z"
+    status, body = post(served, json.dumps(envelope).encode())
+    assert status == 400 and body == {"error": "request timestamp out of tolerance"}
+
+
+def test_broken_content_stops_start_up_naming_the_problem(tmp_path):
+    content = tmp_path / "content" / "en-US"
+    content.mkdir(parents=True)
+    for source in (REPO_ROOT / "content" / "en-US").glob("*.yaml"):
+        (content / source.name).write_text(source.read_text())
+    (content / "common.yaml").write_text((content / "common.yaml").read_text().replace("  goodbye:", "  goodbye_typo:"))
+    process, _ = start({"SKILL_CONTENT_DIR": str(tmp_path / "content")}, tmp_path)
+    output, _ = process.communicate(timeout=30)
+    assert process.returncode != 0
+    assert "common.yaml: phrases: 'goodbye' is a required property" in output
