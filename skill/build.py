@@ -26,10 +26,11 @@ from .handlers.builtin import (
 from .handlers.errors import ApologiseOnErrorHandler
 from .handlers.interceptors import (
     BindContentInterceptor,
+    DisclaimerDueInterceptor,
+    DisclaimerHeardInterceptor,
     PendingFollowUpInterceptor,
     RememberReplyInterceptor,
     RequestLogInterceptor,
-    VisitInterceptor,
 )
 from .slots import SlotCatalog
 
@@ -56,10 +57,11 @@ def build_skill(content: Content, store: AbstractPersistenceAdapter, catalog: Sl
         RequestLogInterceptor(),
         BindContentInterceptor(content),
         PendingFollowUpInterceptor(),
-        VisitInterceptor(),
+        DisclaimerDueInterceptor(),
     ):
         builder.add_global_request_interceptor(interceptor)
     builder.add_global_response_interceptor(RememberReplyInterceptor())
+    builder.add_global_response_interceptor(DisclaimerHeardInterceptor())
 
     for handler in request_handlers(catalog):
         builder.add_request_handler(handler)

@@ -48,6 +48,7 @@ class Topic:
     more: Text | None
     outro: Text | None
     card: str | None
+    emergency: bool
     follow_up_ask: Text
     offer: str
 
@@ -121,6 +122,7 @@ def _topic(topic_id: str, raw: dict[str, Any], causes: tuple[Cause, ...]) -> Top
         more=raw.get("more"),
         outro=raw.get("outro"),
         card=raw.get("card"),
+        emergency=raw.get("emergency", False),
         follow_up_ask=raw["follow_up"]["ask"],
         offer=raw["follow_up"]["offer"],
     )

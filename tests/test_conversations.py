@@ -299,7 +299,7 @@ def test_an_unknown_locale_falls_back_to_us_english(talk):
     assert "few days to a couple of weeks" in turn.speech
 
 
-def test_only_a_visit_count_is_stored_keyed_by_a_hash_of_the_user(talk, make_config, tmp_path):
+def test_only_the_disclaimer_flag_is_stored_keyed_by_a_hash_of_the_user(talk, make_config, tmp_path):
     conversation = talk()
     conversation.launch()
     conversation.ask("CauseIntent", cause="stress")
@@ -309,7 +309,7 @@ def test_only_a_visit_count_is_stored_keyed_by_a_hash_of_the_user(talk, make_con
     assert rows == [(user_key(conversation.user_id), rows[0][1])]
     assert conversation.user_id not in rows[0][0]
     stored = json.loads(rows[0][1])
-    assert set(stored) == {"visits", "last_visit"} and stored["visits"] == 1
+    assert stored == {"heard_disclaimer": True}
 
 
 def test_skill_disabled_event_deletes_the_users_data(talk, post, tmp_path):
@@ -323,6 +323,22 @@ def test_skill_disabled_event_deletes_the_users_data(talk, post, tmp_path):
     with sqlite3.connect(tmp_path / "skill.db") as db:
         assert db.execute("SELECT COUNT(*) FROM user_attributes").fetchone()[0] == 0
     assert "not medical advice" in talk(user_id=conversation.user_id).launch().speech
+
+
+def test_a_user_whose_first_words_are_help_hears_the_disclaimer_with_their_first_answer(talk):
+    conversation = talk()
+    help_turn = conversation.ask("AMAZON.HelpIntent")
+    assert "not medical advice" not in help_turn.speech
+    answer = conversation.ask("HowLongIntent")
+    assert answer.speech.startswith("Just so you know")
+    again = conversation.ask("AlsIntent")
+    assert "not medical advice" not in again.speech, "the disclaimer is said once, not before every answer"
+    assert "not medical advice" not in talk(user_id=conversation.user_id).launch().speech
+
+
+def test_navigate_home_for_a_new_user_is_a_first_welcome(talk):
+    turn = talk().ask("AMAZON.NavigateHomeIntent")
+    assert "Welcome to Back Twitch Helper" in turn.speech and "not medical advice" in turn.speech
 
 
 def test_a_broken_store_still_answers_and_treats_the_user_as_new(talk, tmp_path, caplog):

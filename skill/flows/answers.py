@@ -32,6 +32,8 @@ def topic_reply(content: LocaleContent, topic: Topic, start: int = 0, opening: l
     else:
         if topic.outro:
             speech.append(content.say(topic.outro))
+        if topic.emergency:
+            speech.append(content.phrase("emergency"))
         question = content.say(topic.follow_up_ask)
         pending = {"kind": "offer", "topic": topic.offer}
     speech.append(question)
@@ -118,10 +120,10 @@ def goodbye(content: LocaleContent) -> Reply:
     return Reply(speech=[content.phrase("goodbye")])
 
 
-def welcome(content: LocaleContent, returning: bool) -> tuple[Reply, Pending]:
-    """First visit: welcome, one-sentence disclaimer, what to ask. Later visits: a short hello."""
-    if returning:
-        speech: list[Segment] = [content.phrase("welcome_returning"), content.phrase("returning_question")]
+def welcome(content: LocaleContent, opening: list[Segment]) -> tuple[Reply, Pending]:
+    """First visit: welcome, the disclaimer (the opening), what to ask. Later visits: a short hello."""
+    if opening:
+        speech: list[Segment] = [content.phrase("welcome_first"), *opening, content.phrase("launch_question")]
     else:
-        speech = [content.phrase("welcome_first"), content.phrase("disclaimer"), content.phrase("launch_question")]
+        speech = [content.phrase("welcome_returning"), content.phrase("returning_question")]
     return Reply(speech=speech, reprompt=[content.phrase("launch_reprompt")]), None

@@ -9,6 +9,7 @@ from ask_sdk_model import Response
 from ..content import LocaleContent
 from ..flows.answers import Pending
 from ..reply import Reply, Segment, render
+from .interceptors import DISCLAIMER_DUE, DISCLAIMER_SPOKEN
 
 
 class Turn:
@@ -19,12 +20,15 @@ class Turn:
         request_attributes = handler_input.attributes_manager.request_attributes
         self.content: LocaleContent = request_attributes["content"]
         self.pending: Pending = request_attributes.get("pending")
-        self.first_visit: bool = request_attributes.get("first_visit", False)
+        self.request_attributes = request_attributes
         self.session = handler_input.attributes_manager.session_attributes
 
     def opening(self) -> list[Segment]:
-        """A first-time user arriving by a one-shot question hears the disclaimer first."""
-        return [self.content.phrase("disclaimer")] if self.first_visit else []
+        """The disclaimer, once, before the first answer a new user hears (however they arrive)."""
+        if not self.session.pop(DISCLAIMER_DUE, False):
+            return []
+        self.request_attributes[DISCLAIMER_SPOKEN] = True
+        return [self.content.phrase("disclaimer")]
 
     def respond(self, reply: Reply, pending: Pending = None) -> Response:
         if pending and not reply.ends_session:

@@ -24,7 +24,7 @@ class LaunchHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn(handler_input)
-        reply, pending = welcome(turn.content, returning=not turn.first_visit)
+        reply, pending = welcome(turn.content, turn.opening())
         return turn.respond(reply, pending)
 
 
@@ -121,12 +121,12 @@ class StopHandler(IntentHandler):
 
 
 class NavigateHomeHandler(IntentHandler):
-    """"Go home": back to the start, as a returning user would hear it."""
+    """"Go home": back to the start of the skill, as if just opened."""
 
     intent_names = ("AMAZON.NavigateHomeIntent",)
 
     def answer(self, turn: Turn) -> tuple[Reply, Pending]:
-        return welcome(turn.content, returning=True)
+        return welcome(turn.content, turn.opening())
 
 
 class FallbackHandler(IntentHandler):

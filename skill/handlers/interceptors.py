@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
-
 from ask_sdk_core.dispatch_components import AbstractRequestInterceptor, AbstractResponseInterceptor
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_intent_name, get_request_type
@@ -13,6 +11,10 @@ from ..content import Content
 from ..persistence import StoreError, user_id_of
 
 log = logging.getLogger(__name__)
+
+HEARD_DISCLAIMER = "heard_disclaimer"  # persistent, per user
+DISCLAIMER_DUE = "disclaimer_due"  # session: the disclaimer has not been said yet
+DISCLAIMER_SPOKEN = "disclaimer_spoken"  # request: this reply says it
 
 
 class BindContentInterceptor(AbstractRequestInterceptor):
@@ -40,31 +42,42 @@ class PendingFollowUpInterceptor(AbstractRequestInterceptor):
         handler_input.attributes_manager.request_attributes["pending"] = pending if isinstance(pending, dict) else None
 
 
-class VisitInterceptor(AbstractRequestInterceptor):
-    """At the start of each session, note whether this user has been here before.
+class DisclaimerDueInterceptor(AbstractRequestInterceptor):
+    """At the start of each session, note whether this user still needs to hear the disclaimer.
 
-    Only a visit count and date are stored: no health information. A failing store must never
-    cost the user their answer, so errors are logged and the user is treated as new (they
-    hear the disclaimer again, which is the safe side).
+    Only the fact that the disclaimer was heard is stored: no health information. A failing
+    store must never cost the user their answer, so errors are logged and the disclaimer is
+    treated as due (the safe side).
     """
 
     def process(self, handler_input: HandlerInput) -> None:
         envelope = handler_input.request_envelope
         session = envelope.session
-        if session is None or not session.new or user_id_of(envelope) is None:
-            return
-        if get_request_type(handler_input) == "SessionEndedRequest":
+        if session is None or not session.new or get_request_type(handler_input) == "SessionEndedRequest":
             return
         manager = handler_input.attributes_manager
+        heard = False
+        if user_id_of(envelope) is not None:
+            try:
+                heard = bool(manager.persistent_attributes.get(HEARD_DISCLAIMER))
+            except StoreError as exc:
+                log.warning("store unavailable, carrying on without it: %s", exc)
+        if not heard:
+            manager.session_attributes[DISCLAIMER_DUE] = True
+
+
+class DisclaimerHeardInterceptor(AbstractResponseInterceptor):
+    """Remember, once, that the user has heard the disclaimer, so later visits are shorter."""
+
+    def process(self, handler_input: HandlerInput, response: Response) -> None:
+        manager = handler_input.attributes_manager
+        if not manager.request_attributes.get(DISCLAIMER_SPOKEN) or user_id_of(handler_input.request_envelope) is None:
+            return
         try:
-            attributes = manager.persistent_attributes
-            manager.request_attributes["first_visit"] = not attributes.get("visits")
-            attributes["visits"] = int(attributes.get("visits", 0)) + 1
-            attributes["last_visit"] = datetime.now(timezone.utc).date().isoformat()
+            manager.persistent_attributes[HEARD_DISCLAIMER] = True
             manager.save_persistent_attributes()
         except StoreError as exc:
-            log.warning("store unavailable, carrying on without it: %s", exc)
-            manager.request_attributes["first_visit"] = True
+            log.warning("store unavailable, disclaimer will be repeated next time: %s", exc)
 
 
 class RequestLogInterceptor(AbstractRequestInterceptor):
