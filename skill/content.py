@@ -7,6 +7,7 @@ instead of failing in front of a user.
 """
 from __future__ import annotations
 
+import functools
 import random
 import re
 import string
@@ -204,13 +205,9 @@ def _placeholders(text: str) -> list[str]:
         return ["<unbalanced brace>"]
 
 
-_SCHEMA_CACHE: dict[str, Any] = {}
-
-
+@functools.cache
 def _schema() -> dict[str, Any]:
-    if "schema" not in _SCHEMA_CACHE:
-        _SCHEMA_CACHE["schema"] = yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
-    return _SCHEMA_CACHE["schema"]
+    return yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
 def _error_order(error: jsonschema.ValidationError) -> tuple[str, ...]:

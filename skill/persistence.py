@@ -48,11 +48,14 @@ class SQLiteStore(AbstractPersistenceAdapter):
         self.busy_timeout_ms = busy_timeout_ms
         self._local = threading.local()
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as connection:
+        connection = self._connect()
+        try:
             connection.execute(
                 "CREATE TABLE IF NOT EXISTS user_attributes ("
                 " user_key TEXT PRIMARY KEY, attributes TEXT NOT NULL, updated_at TEXT NOT NULL)"
             )
+        finally:
+            connection.close()
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000, isolation_level=None)
