@@ -1,10 +1,12 @@
 """Every fact in the seed article (shared/seed/back-twitching-article.txt), and the emergency
 signs in shared/docs/safety.md, can be heard by voice.
 
-The whole skill is walked once through the signed HTTP endpoint: every topic read to its end
-and every cause. A fact is a few keywords or phrases that must all be heard in one response
-(so a red flag's sign, meaning and action come together). Matching ignores case and hyphens,
-and "a|b" accepts either wording.
+The whole skill is walked once, as one user, through the signed HTTP endpoint: launch first
+(so the disclaimer's "911" is heard there and cannot make an emergency fact pass later), then
+every topic read to its end ("yes" through each "more" until the topic's follow-up offer), then
+every cause. A fact is a few keywords or phrases that must all be heard in ONE response (so a
+red flag's sign, meaning and action come together). Matching ignores case and hyphens, keywords
+match whole words, and "a|b" accepts either wording.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from conversation import SKILL_ID, Conversation
+from conversation import SKILL_ID, Conversation, Turn
 from pki import DEFAULT_URL, signed_headers
 from skill import build
 from skill.app import create_app
@@ -23,3 +25,235 @@ from skill.content import load_content
 
 CONTENT = load_content(REPO_ROOT / "content").for_locale("en-US")
 DISCLAIMER = "not medical advice"
+NAMED_PERSON = re.compile(r"\bMark\b|\bReyes\b|\bDr\.", re.IGNORECASE)
+MAX_MORE = 10
+EMERGENCY = ["911", "use your phone"]
+
+
+def normal(text: str) -> str:
+    """Lower case, hyphens and dashes as spaces, straight apostrophes, single spaces."""
+    text = re.sub(r"[-\u2010\u2011\u2013\u2014]", " ", text.lower()).replace("\u2019", "'")
+    return " ".join(text.split())
+
+
+def heard(keyword: str, text: str) -> bool:
+    """One keyword ("a|b" = either wording) heard as whole words in normalised text."""
+    return any(re.search(rf"(?<!\w){re.escape(normal(option))}(?!\w)", text) for option in keyword.split("|"))
+
+
+def cause_slot(cause_id: str) -> dict[str, Any]:
+    return {"value": CONTENT.cause(cause_id).name, "id": cause_id}
+
+
+def pending(turn: Turn) -> dict[str, Any]:
+    return turn.session_attributes.get("pending") or {}
+
+
+# --- the walk: one user, the whole skill ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def walk(pki, ca_file, tmp_path_factory) -> dict[str, list[Turn]]:
+    """Label -> responses: "launch", each topic intent (its whole more-chain), each cause."""
+    chains = {DEFAULT_URL: pki.chain_pem()}
+    app = create_app(Config(
+        skill_id=SKILL_ID, ca_file=ca_file, cert_fetcher=lambda url: chains[url],
+        database_url=f"sqlite:///{tmp_path_factory.mktemp('walk') / 'skill.db'}",
+        content_dir=REPO_ROOT / "content", model_dir=REPO_ROOT / "interaction_model"))
+    client = app.test_client()
+
+    def post(body: bytes) -> tuple[int, dict[str, Any]]:
+        response = client.post("/alexa", data=body, headers={**signed_headers(pki, body), "Content-Type": "application/json"})
+        return response.status_code, json.loads(response.data or b"{}")
+
+    user = Conversation(post)
+    turns: dict[str, list[Turn]] = {"launch": [user.launch()]}
+    for intent in build.TOPIC_INTENTS:
+        chain = turns[intent] = [user.ask(intent)]
+        while pending(chain[-1]).get("kind") == "more" and len(chain) < MAX_MORE:
+            chain.append(user.ask("AMAZON.YesIntent"))
+    for cause in CONTENT.causes:
+        turns[f"CauseIntent {cause.id}"] = [user.ask("CauseIntent", cause=cause_slot(cause.id))]
+    return turns
+
+
+def all_turns(walk: dict[str, list[Turn]]) -> list[tuple[str, Turn]]:
+    return [(label, turn) for label, chain in walk.items() for turn in chain]
+
+
+# --- the facts ----------------------------------------------------------------------------------
+
+FACTS: dict[str, list[str]] = {
+    # What causes back twitching?
+    "called fasciculations": ["fasciculations", "muscle fibers"],
+    "usually painless": ["usually painless"],
+    "tired muscles from workouts or physical work": ["workouts|workout", "physical work|physical labor", "nerve endings"],
+    "stress raises cortisol": ["stress", "cortisol", "nervous system"],
+    "low potassium, magnesium, calcium or sodium": ["potassium", "magnesium", "calcium", "sodium", "signals|signaling"],
+    "caffeine and stimulants overstimulate nerves": ["caffeine", "stimulants", "overexcite|overstimulate"],
+    "dehydration impairs muscles and nerves": ["dehydration", "muscles and nerves|muscle and nerve"],
+    "poor posture strains back muscles": ["posture", "strain", "back muscles"],
+    "herniated disc": ["herniated disc|herniated discs"],
+    "sciatica": ["sciatica"],
+    # Normal or worrying?
+    "isolated twitches without weakness are not concerning": [
+        "without weakness", "not a worry|not concerning|nothing to worry"],
+    "twitching for weeks, spreading or with numbness needs checking": [
+        "weeks", "spreads", "numbness", "check your nerves|neurologic|neurologist"],
+    "benign fasciculation syndrome goes with anxiety": ["benign fasciculation syndrome", "anxiety"],
+    "benign fasciculation syndrome: no disease behind it": ["benign fasciculation syndrome", "no disease"],
+    "benign fasciculation syndrome and body awareness": ["benign fasciculation syndrome", "aware of your body|physical awareness"],
+    "peripheral neuropathy": ["peripheral neuropathy"],
+    "multiple sclerosis": ["multiple sclerosis"],
+    "Lyme disease": ["lyme disease"],
+    "muscular dystrophy": ["muscular dystrophy"],
+    "ALS is rare and comes with weakness": ["A L S|ALS", "rare", "weakness"],
+    # The four red flags: sign, what it may indicate, action.
+    "red flag: over two weeks": [
+        "two weeks|2 weeks", "nerve irritation", "benign fasciculation syndrome|B F S",
+        "keep an eye|monitor", "primary care provider"],
+    "red flag: weakness or shrinking": [
+        "weakness", "shrinking", "nerves and muscles|neuromuscular", "A L S|ALS",
+        "neurologist|neurology", "straight away|immediately|right away|promptly"],
+    "red flag: numbness, tingling or spreading pain": [
+        "numbness", "tingling", "pain that spreads|spreading pain|radiating pain", "nerve root|radiculopathy",
+        "M R I|MRI", "E M G|EMG"],
+    "red flag: many muscle groups": [
+        "many muscle groups|multiple muscle groups", "mineral imbalance|electrolyte imbalance", "autoimmune",
+        "blood tests", "specialist"],
+    # Six relief steps.
+    "relief: 8 to 10 glasses of water": ["8 to 10|eight to ten", "glasses", "water", "exercise", "hot"],
+    "relief: mineral foods": [
+        "spinach", "almonds", "magnesium", "bananas", "sweet potatoes", "potassium", "yogurt", "kale", "calcium"],
+    "relief: stretch 20 to 30 seconds": ["stretch|stretches", "lower", "upper back", "20 to 30 seconds|twenty to thirty seconds"],
+    "relief: heat or cold 15 minutes": [
+        "heating pad", "tight muscles", "ice pack", "inflammation", "15 minutes|fifteen minutes"],
+    "relief: one caffeinated drink, no energy drinks": [
+        "caffeine", "alcohol", "one caffeinated drink|one caffeinated beverage", "energy drinks"],
+    "relief: relax 10 minutes a day": [
+        "10 minutes|ten minutes", "deep breathing", "meditation", "progressive muscle relaxation"],
+    # Eight prevention items.
+    "prevention: hydration through the day": ["water|hydrated|hydration", "through the day|throughout the day"],
+    "prevention: balanced diet": ["balanced diet", "mineral rich|electrolyte"],
+    "prevention: move every 60 minutes": ["60 minutes|sixty minutes", "move|movement", "sit|sedentary"],
+    "prevention: posture sitting and lifting": ["posture", "sit|sitting", "lift|lifting"],
+    "prevention: limit stimulants": ["stimulants", "coffee", "nicotine", "energy drinks"],
+    "prevention: stretching or yoga": ["stretch|stretching", "yoga", "every day|daily"],
+    "prevention: mindfulness or therapy": ["stress", "mindfulness", "therapy"],
+    "prevention: 7 to 8 hours sleep": ["7 to 8 hours|seven to eight hours", "sleep"],
+    # FAQs.
+    "FAQ: dehydration upsets sodium and potassium": ["dehydration", "sodium", "potassium", "mild", "active"],
+    "FAQ: ALS brings progressive weakness, walking and gripping trouble": [
+        "A L S|ALS", "rarely", "weakness that gets worse|progressive weakness|progressive muscle weakness",
+        "walking", "gripping", "shrink|atrophy", "extremely unlikely", "neurologist"],
+    "FAQ: lasts a few days to a couple of weeks, check beyond three weeks": [
+        "few days to a couple of weeks", "beyond three weeks|beyond 3 weeks", "spreading", "doctor|healthcare provider"],
+    # The office worker's story, in its two parts.
+    "story: 34-year-old developer, 10-hour days, numb right leg": [
+        "34|thirty four", "software developer", "working from home|remote work", "10 hour|ten hour", "laptop", "right lower back", "stress",
+        "numbness", "right leg"],
+    "story: L5, four cups, spinach smoothie, six weeks": [
+        "physical therapist", "posture", "L5|L 5|L five", "four cups|4 cups", "vegetables", "core",
+        "desk set up|ergonomic|ergonomics", "spinach smoothie", "six weeks|6 weeks",
+        "small habits|minor habits"],
+    # Final thoughts.
+    "closing: daily life, weakness, numbness or pain, early checks help": [
+        "daily life", "weakness", "numbness", "pain", "early", "better outcomes", "treated|treatable"],
+    "closing: stress, tiredness or diet, harmless": ["harmless", "stress", "tiredness|fatigue", "diet|nutrition"],
+    # Emergency signs (safety.md), each with the number and "use your phone".
+    "emergency: bladder or bowels": ["bladder", "bowels", *EMERGENCY],
+    "emergency: numb groin or inner thighs": ["numb", "groin", "inner thighs", *EMERGENCY],
+    "emergency: weakness in both legs": ["weakness", "both legs", *EMERGENCY],
+    "emergency: after an accident or fall": ["accident", "fall", *EMERGENCY],
+    "emergency: face, arm or slurred speech": ["face", "arm", "slurred speech", *EMERGENCY],
+    "emergency: trouble breathing or swallowing": ["breathing", "swallowing", *EMERGENCY],
+    "emergency: chest pain": ["chest pain", *EMERGENCY],
+    "emergency: collapse": ["collapse", *EMERGENCY],
+    # Guard-rails inside the relief steps (safety.md).
+    "guard-rail: pharmacist before supplements": ["pharmacist", "supplements"],
+    "guard-rail: never sleep on a heating pad": ["heating pad", "never fall asleep|never sleep"],
+    "guard-rail: never stretch into pain, no bouncing": [
+        "never into pain|not into pain|stop if it hurts", "don't bounce|do not bounce|never bounce"],
+    "guard-rail: don't stop a prescribed medicine": ["prescribed medicine|prescription", "don't stop|do not stop|never stop"],
+}
+
+
+@pytest.mark.parametrize("fact", FACTS, ids=str)
+def test_every_seed_fact_is_heard_in_one_response(walk, fact):
+    keywords = FACTS[fact]
+    scored = []
+    for label, turn in all_turns(walk):
+        text = normal(turn.speech)
+        missing = [keyword for keyword in keywords if not heard(keyword, text)]
+        if not missing:
+            return
+        scored.append((len(missing), label, missing, turn.speech))
+    scored.sort(key=lambda item: item[0])
+    closest = "\n".join(f"  {label} (missing {missing}): {speech!r}" for _, label, missing, speech in scored[:2])
+    pytest.fail(f"no single response says all of {keywords}; the closest the user heard:\n{closest}")
+
+
+def test_the_matching_is_whole_words_and_ignores_case_and_hyphens():
+    assert heard("10 hour|ten hour", normal("spent 10-hour days"))
+    assert heard("A L S|ALS", normal("is it als?"))
+    assert not heard("A L S|ALS", normal("it also helps"))
+    assert not heard("911", normal("call 9110"))
+
+
+# --- the walk itself, and what is never said ---------------------------------------------------
+
+def test_the_walk_reads_every_topic_to_its_follow_up_offer(walk):
+    for intent, topic_id in build.TOPIC_INTENTS.items():
+        last = walk[intent][-1]
+        expected = {"kind": "offer", "topic": CONTENT.topics[topic_id].offer}
+        assert pending(last) == expected, (
+            f"{intent} after {len(walk[intent])} turns is pending {pending(last)}, not {expected}; "
+            f"last heard: {last.speech!r}")
+
+
+def test_the_disclaimer_is_heard_at_launch_and_not_again_in_the_walk(walk):
+    launch = walk["launch"][0]
+    assert DISCLAIMER in normal(launch.speech), f"the first launch said: {launch.speech!r}"
+    again = [(label, turn.speech) for label, turn in all_turns(walk)[1:] if DISCLAIMER in normal(turn.speech)]
+    assert not again, f"the disclaimer came again after launch: {again}"
+
+
+def test_no_response_names_a_person_from_the_article(walk):
+    named = []
+    for label, turn in all_turns(walk):
+        card = turn.card or {}
+        said = " ".join([turn.speech, turn.reprompt, card.get("title") or "", card.get("content") or ""])
+        if NAMED_PERSON.search(said):
+            named.append(f"{label}: {NAMED_PERSON.search(said)[0]!r} in {said!r}")
+    assert not named, "\n".join(named)
+
+
+# --- the disclaimer for new and returning users -------------------------------------------------
+
+ONE_SHOTS = {**{intent: {} for intent in build.TOPIC_INTENTS},
+             "CauseIntent": {"cause": cause_slot(CONTENT.causes[0].id)}}
+
+
+def test_the_disclaimer_is_heard_on_first_launch_and_not_on_a_returning_launch(talk):
+    first = talk()
+    opened = first.launch()
+    assert DISCLAIMER in normal(opened.speech), f"a first launch said: {opened.speech!r}"
+    first.ask("AMAZON.StopIntent")
+    back = talk(user_id=first.user_id).launch()
+    assert DISCLAIMER not in normal(back.speech), f"a returning user's launch said: {back.speech!r}"
+
+
+@pytest.mark.parametrize("intent", ONE_SHOTS, ids=str)
+def test_the_disclaimer_is_heard_on_a_first_time_one_shot(talk, intent):
+    turn = talk().ask(intent, **ONE_SHOTS[intent])
+    assert DISCLAIMER in normal(turn.speech), f"a first-time one-shot {intent} said: {turn.speech!r}"
+
+
+def test_a_first_time_user_starting_with_help_hears_the_disclaimer_once(talk):
+    user = talk()
+    session = [user.ask("AMAZON.HelpIntent"), user.ask("WhyTwitchingIntent"), user.ask("AMAZON.YesIntent")]
+    said = [turn.speech for turn in session]
+    count = sum(normal(speech).count(DISCLAIMER) for speech in said)
+    assert count == 1, f"heard the disclaimer {count} times in help, a question, yes: {said}"
+    user.ask("AMAZON.StopIntent")
+    back = talk(user_id=user.user_id).launch()
+    assert DISCLAIMER not in normal(back.speech), f"the later launch said: {back.speech!r}"
