@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape
 
 from ask_sdk_core.response_helper import ResponseFactory
 from ask_sdk_model import Response
-from ask_sdk_model.ui import SimpleCard
+from ask_sdk_model.ui import AskForPermissionsConsentCard, SimpleCard, StandardCard
 
 MAX_SPEECH_CHARS = 8000
 MAX_CARD_CHARS = 8000
@@ -35,7 +35,10 @@ class Reply:
     reprompt: list[Segment] | None = None
     card_title: str | None = None
     card_text: str | None = None
+    card_standard: bool = False
     directives: list = field(default_factory=list)
+    # Scopes to ask for with a consent card in the Alexa app; it takes the place of any other card.
+    permission_scopes: tuple[str, ...] = ()
 
     @property
     def ends_session(self) -> bool:
@@ -71,10 +74,14 @@ def render(reply: Reply, builder: ResponseFactory) -> Response:
     builder.speak(to_ssml(reply.speech))
     if reply.reprompt is not None:
         builder.ask(to_ssml(reply.reprompt))
-    if reply.card_title and reply.card_text:
+    if reply.permission_scopes:
+        builder.set_card(AskForPermissionsConsentCard(permissions=list(reply.permission_scopes)))
+    elif reply.card_title and reply.card_text:
         if len(reply.card_title) + len(reply.card_text) > MAX_CARD_CHARS:
             raise ValueError("card is over the 8000 character limit")
-        builder.set_card(SimpleCard(title=reply.card_title, content=reply.card_text))
+        card_class = StandardCard if reply.card_standard else SimpleCard
+        text_field = "text" if reply.card_standard else "content"
+        builder.set_card(card_class(title=reply.card_title, **{text_field: reply.card_text}))
     for directive in reply.directives:
         builder.add_directive(directive)
     builder.set_should_end_session(reply.ends_session)

@@ -7,6 +7,7 @@ the same words work whether or not the platform resolved them.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from ask_sdk_model import Intent, Slot
@@ -18,8 +19,9 @@ MAX_HEARD_CHARS = 60
 class SlotCatalog:
     """Synonym -> value id, per slot type, read from an interaction model file."""
 
-    def __init__(self, types: dict[str, dict[str, str]]):
+    def __init__(self, types: dict[str, dict[str, str]], slot_types: dict[tuple[str, str], str] | None = None):
         self.types = types
+        self.slot_types = slot_types or {}
 
     @classmethod
     def from_model(cls, model_path: Path) -> "SlotCatalog":
@@ -32,7 +34,15 @@ class SlotCatalog:
                 value_id = value.get("id") or name["value"]
                 for word in [name["value"], *name.get("synonyms", [])]:
                     lookup[_normal(word)] = value_id
-        return cls(types)
+        slot_types = {
+            (intent["name"], slot["name"]): slot["type"]
+            for intent in model["interactionModel"]["languageModel"]["intents"]
+            for slot in intent.get("slots", [])
+        }
+        return cls(types, slot_types)
+
+    def type_of(self, intent_name: str, slot_name: str) -> str | None:
+        return self.slot_types.get((intent_name, slot_name))
 
     def lookup(self, slot_type: str, heard: str) -> str | None:
         return self.types.get(slot_type, {}).get(_normal(heard))
@@ -68,3 +78,86 @@ def resolved_id(slot: Slot | None, slot_type: str, catalog: SlotCatalog) -> str 
                 return value_id
     heard = heard_value(slot)
     return catalog.lookup(slot_type, heard) if heard else None
+
+
+# --------------------------------------------------------------------------- durations
+
+_ISO_DURATION = re.compile(
+    r"^P(?:(?P<Y>[\d.]+|X)Y)?(?:(?P<M>[\d.]+|X)M)?(?:(?P<W>[\d.]+|X)W)?(?:(?P<D>[\d.]+|X)D)?"
+    r"(?:T(?:(?P<h>[\d.]+|X)H)?(?:(?P<m>[\d.]+|X)M)?(?:(?P<s>[\d.]+|X)S)?)?$"
+)
+_DAYS_PER_UNIT = {"Y": 365, "M": 30, "W": 7, "D": 1, "h": 1 / 24, "m": 1 / 1440, "s": 1 / 86400}
+_VAGUE_COUNT = 3  # Alexa sends "X" for "a few", "some", "several"
+
+_SPOKEN_NUMBERS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "thirty": 30, "couple": 2, "few": 3, "several": 4, "half": 0.5, "some": 3,
+}
+_SPOKEN_UNITS = {
+    "day": 1, "days": 1, "night": 1, "nights": 1, "week": 7, "weeks": 7, "fortnight": 14,
+    "fortnights": 14, "month": 30, "months": 30, "year": 365, "years": 365,
+}
+_SINCE = {"yesterday": 1, "today": 0.5, "this morning": 0.5, "last night": 1, "last week": 7,
+          "last month": 30, "last year": 365, "the weekend": 3, "last weekend": 5}
+
+
+def parse_duration_days(text: str | None) -> float | None:
+    """Days from an AMAZON.DURATION value (ISO-8601, "P3W") or from the spoken words
+    ("about three weeks", "a few days", "since last month"); None when it can't be read."""
+    if not text or not text.strip():
+        return None
+    text = text.strip()
+    iso = _ISO_DURATION.match(text.upper() if text[:1] in "pP" else text)
+    if iso and any(iso.groupdict().values()):
+        return _iso_days(iso.groupdict())
+    return _spoken_days(text.lower())
+
+
+def _iso_days(parts: dict[str, str | None]) -> float | None:
+    days = 0.0
+    for unit, amount in parts.items():
+        if amount is None:
+            continue
+        count = _VAGUE_COUNT if amount == "X" else _number(amount)
+        if count is None:
+            return None
+        days += count * _DAYS_PER_UNIT[unit]
+    return days
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _spoken_days(text: str) -> float | None:
+    text = re.sub(r"[^a-z0-9. ]", " ", text)
+    for phrase, days in _SINCE.items():
+        if re.search(rf"\bsince {phrase}\b|^{phrase}$", text):
+            return days
+    words = text.split()
+    for index, word in enumerate(words):
+        unit = _SPOKEN_UNITS.get(word)
+        if unit is None:
+            continue
+        count = _count_before(words[:index])
+        return (count if count is not None else 1) * unit
+    return None
+
+
+def _count_before(words: list[str]) -> float | None:
+    """The quantity right before a unit: "three", "3", "a couple of", "a few", "half a"."""
+    if words[-2:] in (["half", "a"], ["half", "an"]):
+        return 0.5
+    for word in reversed(words[-3:]):
+        if word in {"of", "about", "around", "roughly", "almost", "nearly", "over", "than", "more"}:
+            continue
+        if word in _SPOKEN_NUMBERS:
+            return _SPOKEN_NUMBERS[word]
+        number = _number(word)
+        if number is not None:
+            return number
+    return None

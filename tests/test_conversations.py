@@ -77,9 +77,9 @@ def test_more_with_nothing_to_continue_says_so_and_keeps_listening(talk):
 @pytest.mark.parametrize(
     "intent, heard",
     [
-        ("IsItSeriousIntent", "four signs to watch for"),
+        ("RedFlagsIntent", "four signs to watch for"),
         ("SeeDoctorIntent", "more than three weeks"),
-        ("ReliefIntent", "Here are six steps"),
+        ("ReliefIntent", "go through six steps"),
         ("PreventionIntent", "There are eight things"),
         ("ConditionsIntent", "Peripheral neuropathy"),
         ("BfsIntent", "Benign fasciculation syndrome"),
@@ -99,10 +99,10 @@ def test_each_question_gets_its_answer_and_a_follow_up(talk, intent, heard):
     assert turn.card and turn.card["type"] == "Simple" and turn.card["content"]
 
 
-def test_is_it_serious_names_emergency_signs_with_the_number(talk):
+def test_red_flags_end_with_the_emergency_signs_and_the_number(talk):
     conversation = talk()
     conversation.launch()
-    conversation.ask("IsItSeriousIntent")
+    conversation.ask("RedFlagsIntent")
     rest = conversation.ask("AMAZON.YesIntent")
     assert "bladder or bowels" in rest.speech and "call 911 now" in rest.speech
     assert "ease the twitching" in rest.reprompt
@@ -287,7 +287,7 @@ def test_an_error_inside_a_handler_is_apologised_for_in_speech(app, talk, monkey
     monkeypatch.setattr("skill.handlers.answers.topic_reply", broken)
     conversation = talk()
     conversation.launch()
-    turn = conversation.ask("ReliefIntent")
+    turn = conversation.ask("HowLongIntent")
     assert turn.status == 200
     assert "Sorry, something went wrong" in turn.speech and turn.ends_session is False and turn.reprompt
     assert "boom" in caplog.text
@@ -304,6 +304,8 @@ def test_only_the_disclaimer_flag_is_stored_keyed_by_a_hash_of_the_user(talk, ma
     conversation.launch()
     conversation.ask("CauseIntent", cause="stress")
     conversation.ask("IsItSeriousIntent")
+    conversation.ask("AMAZON.NoIntent")
+    conversation.ask("ScreeningIntent", duration="P3W", weakness="yes")
     with sqlite3.connect(tmp_path / "skill.db") as db:
         rows = db.execute("SELECT user_key, attributes FROM user_attributes").fetchall()
     assert rows == [(user_key(conversation.user_id), rows[0][1])]

@@ -5,7 +5,7 @@ the follow-up the next "yes" should act on, so the flow is testable without enve
 
 Pending follow-ups (kept in session attributes between turns):
   {"kind": "more", "topic": id, "next": index}  - more items of a topic remain
-  {"kind": "offer", "topic": id}                 - "yes" opens that topic
+  {"kind": "offer", "topic": id}                 - "yes" opens that topic ("no_ends": "no" says goodbye)
   {"kind": "cause", "cause": id}                 - "yes" tells the next cause
   {"kind": "anything_else"}                      - "no" ends, "yes" asks what
 """
@@ -102,7 +102,7 @@ def continue_pending(content: LocaleContent, pending: Pending) -> tuple[Reply, P
 
 def decline_pending(content: LocaleContent, pending: Pending) -> tuple[Reply, Pending]:
     """What "no" does: after "anything else?" it ends politely; otherwise it asks that question."""
-    if pending and pending.get("kind") == "anything_else":
+    if pending and (pending.get("kind") == "anything_else" or pending.get("no_ends")):
         return goodbye(content), None
     if pending:
         question = content.phrase("anything_else")

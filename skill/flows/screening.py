@@ -1,0 +1,189 @@
+"""Pure logic of the red-flag check: which question comes next, what an answer means, and what
+the rule table (from content) says about a set of answers. No ASK types here.
+
+State kept in the session between turns (never stored per user):
+  {"answers": {question id: "yes" | "no" | "unsure" | days (number) | "unknown"},
+   "retries": {question id: count}}
+The question being asked is the pending follow-up {"kind": "screening", "question": id}.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..content import LocaleContent, Question, Rule, Screening
+from ..reply import Reply, Segment
+from .answers import Pending
+
+YES, NO, UNSURE = "yes", "no", "unsure"
+UNKNOWN = "unknown"
+DURATION = "duration"
+EMERGENCY = "emergency"
+MAX_DURATION_RETRIES = 1
+PENDING_KIND = "screening"
+
+
+@dataclass
+class ScreeningState:
+    answers: dict[str, Any] = field(default_factory=dict)
+    retries: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_session(cls, raw: object) -> "ScreeningState":
+        if not isinstance(raw, dict):
+            return cls()
+        answers = raw.get("answers") if isinstance(raw.get("answers"), dict) else {}
+        retries = raw.get("retries") if isinstance(raw.get("retries"), dict) else {}
+        return cls(dict(answers), dict(retries))
+
+    def to_session(self) -> dict[str, Any]:
+        return {"answers": self.answers, "retries": self.retries}
+
+
+def next_question(screening: Screening, state: ScreeningState) -> Question | None:
+    return next((q for q in screening.questions if q.id not in state.answers), None)
+
+
+def record(state: ScreeningState, question: Question, answer: str | float | None) -> bool:
+    """Store a readable answer; return False when it couldn't be read and must be asked again.
+
+    A duration that can't be read is asked again once; after that it is left open as
+    "unknown" so the user isn't stuck, and the rule table treats it cautiously.
+    """
+    if question.id == DURATION:
+        if answer == UNSURE:
+            state.answers[DURATION] = UNKNOWN
+            return True
+        if isinstance(answer, (int, float)) and not isinstance(answer, bool) and answer >= 0:
+            state.answers[DURATION] = float(answer)
+            return True
+        state.retries[DURATION] = state.retries.get(DURATION, 0) + 1
+        if state.retries[DURATION] > MAX_DURATION_RETRIES:
+            state.answers[DURATION] = UNKNOWN
+            return True
+        return False
+    if answer in (YES, NO, UNSURE):
+        state.answers[question.id] = answer
+        return True
+    return False
+
+
+def needs_emergency_care(state: ScreeningState) -> bool:
+    """A yes at the gate, or not being sure, ends the check with emergency advice."""
+    return state.answers.get(EMERGENCY) in (YES, UNSURE)
+
+
+def rule_applies(rule: Rule, answers: dict[str, Any]) -> bool:
+    for key, condition in rule.when.items():
+        if key == "duration_days":
+            if not _duration_matches(condition, answers.get(DURATION)):
+                return False
+        elif answers.get(key) not in condition:
+            return False
+    return True
+
+
+def _duration_matches(condition: Any, days: Any) -> bool:
+    if condition == UNKNOWN:
+        return days == UNKNOWN
+    if not isinstance(days, (int, float)):
+        return False
+    return days >= condition.get("at_least", 0) and ("under" not in condition or days < condition["under"])
+
+
+def evaluate(rules: tuple[Rule, ...], answers: dict[str, Any]) -> list[Rule]:
+    """Every applying rule, most urgent first; a combination drops the findings it outranks."""
+    applying = [rule for rule in rules if rule_applies(rule, answers)]
+    outranked = {target for rule in applying for target in rule.outranks}
+    findings = [rule for rule in applying if rule.id not in outranked]
+    return sorted(findings, key=lambda rule: -rule.urgency)
+
+
+# --------------------------------------------------------------------------- replies
+
+
+def question_reply(content: LocaleContent, question: Question, lead: list[Segment]) -> tuple[Reply, Pending]:
+    ask = content.say(question.ask)
+    reply = Reply(speech=[*lead, ask], reprompt=[content.say(question.reprompt)])
+    return reply, {"kind": PENDING_KIND, "question": question.id}
+
+
+def advance(content: LocaleContent, state: ScreeningState, lead: list[Segment]) -> tuple[Reply, Pending, bool]:
+    """The next step of the check: emergency advice, the next question, or the outcome.
+
+    Returns (reply, pending, finished): a finished check has nothing left in the session.
+    """
+    screening = content.screening
+    if needs_emergency_care(state):
+        if state.answers.get(EMERGENCY) == UNSURE:
+            lead = [*lead, content.say(screening.texts["emergency_unsure"])]
+        return emergency_reply(content, lead), None, True
+    question = next_question(screening, state)
+    if question is not None:
+        reply, pending = question_reply(content, question, lead)
+        return reply, pending, False
+    reply, pending = outcome_reply(content, state)
+    return Reply(speech=[*lead, *reply.speech], reprompt=reply.reprompt, card_title=reply.card_title,
+                 card_text=reply.card_text, card_standard=True), pending, True
+
+
+def emergency_reply(content: LocaleContent, lead: list[Segment] | None = None) -> Reply:
+    """Emergency advice and nothing else: no self-care talk, the session ends."""
+    texts = content.screening.texts
+    return Reply(
+        speech=[*(lead or []), content.say(texts["emergency_advice"])],
+        card_title=content.say(texts["emergency_card_title"]),
+        card_text=content.say(texts["emergency_card"]),
+    )
+
+
+def outcome_reply(content: LocaleContent, state: ScreeningState) -> tuple[Reply, Pending]:
+    screening = content.screening
+    texts = screening.texts
+    findings = evaluate(screening.rules, state.answers)
+    speech: list[Segment] = [content.say(texts["outcome_intro"])]
+    if findings:
+        for rule in findings:
+            speech += [content.say(rule.says), content.say(rule.action)]
+    else:
+        speech += [content.say(screening.reassurance["says"]), content.say(screening.reassurance["action"])]
+    unsure = [q for q in screening.questions if state.answers.get(q.id) in (UNSURE, UNKNOWN)]
+    if unsure:
+        speech.append(_unsure_note(content, unsure))
+    offer = content.say(texts["outcome_offer"])
+    speech += [content.phrase("disclaimer"), offer]
+    reply = Reply(
+        speech=speech,
+        reprompt=[offer],
+        card_title=content.say(texts["notes_card_title"]),
+        card_text=appointment_notes(content, state, findings),
+    )
+    return reply, {"kind": "offer", "topic": "relief", "no_ends": True}
+
+
+def _unsure_note(content: LocaleContent, unsure: list[Question]) -> str:
+    texts = content.screening.texts
+    labels = [q.card_label.lower() for q in unsure]
+    joined = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} {content.say(texts['list_and'])} {labels[-1]}"
+    pronoun = texts["unsure_pronoun_one"] if len(labels) == 1 else texts["unsure_pronoun_many"]
+    return content.say(texts["unsure_note"], unsure_list=joined, unsure_pronoun=content.say(pronoun))
+
+
+def appointment_notes(content: LocaleContent, state: ScreeningState, findings: list[Rule]) -> str:
+    """The card a user can show their doctor: each answer, then the recommendation."""
+    screening = content.screening
+    lines = [content.say(screening.texts["notes_card_answers"]) + ":"]
+    for question in screening.questions:
+        lines.append(f"- {question.card_label}: {_answer_text(screening, state.answers.get(question.id))}")
+    lines += ["", content.say(screening.texts["notes_card_recommendation"]) + ":"]
+    cards = [rule.card for rule in findings] or [screening.reassurance["card"]]
+    lines += [f"- {content.say(card)}" for card in cards]
+    return "\n".join(lines)
+
+
+def _answer_text(screening: Screening, answer: Any) -> str:
+    if isinstance(answer, (int, float)) and not isinstance(answer, bool):
+        return f"{answer:g} days" if answer >= 1 else "under a day"
+    if answer == UNKNOWN:
+        return screening.answer_words[UNSURE]
+    return screening.answer_words.get(str(answer), "-")
