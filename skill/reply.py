@@ -5,6 +5,7 @@ platform's limits, so every response is shaped the same way and checked in one p
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
@@ -45,14 +46,19 @@ class Reply:
         return self.reprompt is None
 
 
+ACRONYM = re.compile(r"\b([A-Z]{2,4})\b")
+
+
 def to_ssml(segments: list[Segment]) -> str:
-    """Escape text, turn pauses into chained breaks, wrap in <speak>."""
+    """Escape text, spell acronyms (ALS, MRI) letter by letter, turn pauses into chained
+    breaks, wrap in <speak>. Content stays plain text that also reads well on a card."""
     parts: list[str] = []
     for segment in segments:
         if isinstance(segment, Pause):
             parts.extend(_breaks(segment.seconds))
         elif segment.strip():
-            parts.append(escape(" ".join(segment.split())))
+            text = escape(" ".join(segment.split()))
+            parts.append(ACRONYM.sub(r'<say-as interpret-as="characters">\1</say-as>', text))
     ssml = "<speak>" + " ".join(parts) + "</speak>"
     if len(ssml) > MAX_SPEECH_CHARS:
         raise ValueError(f"speech is {len(ssml)} characters, over the {MAX_SPEECH_CHARS} limit")

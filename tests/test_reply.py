@@ -40,3 +40,11 @@ def test_a_statement_ends_the_session_explicitly():
 def test_a_card_is_sent_when_given():
     response = render(Reply(speech=["Hi"], card_title="Title", card_text="Text"), ResponseFactory())
     assert response.card.title == "Title" and response.card.content == "Text"
+
+
+def test_acronyms_are_spelled_out_letter_by_letter():
+    ssml = to_ssml(["Is it ALS? Ask about an MRI, not about OKish words or I."])
+    assert '<say-as interpret-as="characters">ALS</say-as>' in ssml
+    assert '<say-as interpret-as="characters">MRI</say-as>' in ssml
+    assert "OKish" in ssml and "characters\">I<" not in ssml
+    ET.fromstring(ssml)

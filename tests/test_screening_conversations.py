@@ -65,7 +65,7 @@ def test_the_full_check_asks_one_question_at_a_time_and_ends_with_notes_for_the_
     assert elicited(outcome) is None, "the outcome is not a dialog turn"
     said = outcome.speech
     assert said.startswith("Thanks for answering.")
-    assert said.index("M R I") < said.index("primary care provider"), "the most urgent action comes first"
+    assert said.index("MRI") < said.index("primary care provider"), "the most urgent action comes first"
     assert "not medical advice" in said and said.endswith("Or say no to finish.")
     assert outcome.ends_session is False and outcome.reprompt
     card = outcome.card
@@ -76,15 +76,15 @@ def test_the_full_check_asks_one_question_at_a_time_and_ends_with_notes_for_the_
 
 
 @pytest.mark.parametrize("answers, heard, not_heard", [
-    (("P5D", "no", "no", "no"), ["That's reassuring", "beyond three weeks"], ["neurologist", "M R I"]),
-    (("P16D", "no", "no", "no"), ["benign fasciculation syndrome", "talk to your primary care provider"], ["neurologist"]),
+    (("P5D", "no", "no", "no"), ["That's reassuring", "beyond three weeks"], ["neurologist", "MRI"]),
+    (("P16D", "no", "no", "no"), ["benign fasciculation syndrome", "Monitor it, and consult your primary care provider"], ["neurologist"]),
     (("P3W", "no", "no", "no"), ["beyond three weeks", "Book a visit with your primary care provider"], ["neurologist"]),
-    (("P5D", "weak", "no", "no"), ["referral to a neurologist straight away"], ["blood tests"]),
-    (("P5D", "no", "numb", "no"), ["M R I", "E M G"], ["neurologist"]),
-    (("P5D", "no", "no", "all over"), ["blood tests and a review by a specialist"], ["neurologist"]),
+    (("P5D", "weak", "no", "no"), ["neurology referral promptly"], ["blood tests"]),
+    (("P5D", "no", "numb", "no"), ["MRI", "EMG"], ["neurologist"]),
+    (("P5D", "no", "no", "all over"), ["blood tests and a specialist review"], ["neurologist"]),
     (("P5D", "yes", "no", "yes"), ["weakness together with twitching across your body", "within the next few days"],
-     ["referral to a neurologist straight away"]),
-    (("P5D", "not sure", "no", "no"), ["referral to a neurologist", "You weren't sure about weakness or shrinking muscles",
+     ["neurology referral promptly"]),
+    (("P5D", "not sure", "no", "no"), ["neurology referral", "You weren't sure about weakness or shrinking muscles",
                                        "counted it as a yes"], []),
 ])
 def test_each_outcome_names_what_the_answers_may_point_to_and_whom_to_see(talk, answers, heard, not_heard):
@@ -122,7 +122,7 @@ def test_a_one_shot_request_skips_what_is_already_known(talk):
     assert elicited(second) == "weakness", "duration and numbness were already given"
     assert elicited(conversation.ask("AMAZON.NoIntent")) == "widespread"
     outcome = conversation.ask("AMAZON.NoIntent")
-    assert "M R I" in outcome.speech and "Book a visit" in outcome.speech
+    assert "MRI" in outcome.speech and "Book a visit" in outcome.speech
 
 
 def test_spoken_durations_without_an_iso_value_are_understood(talk):
