@@ -40,6 +40,7 @@ from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.verification import (
     Criticality,
     ExtensionPolicy,
+    Policy,
     PolicyBuilder,
     Store,
 )
@@ -170,6 +171,7 @@ class _HttpsOnlyRedirects(urllib.request.HTTPRedirectHandler):
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[override]
         if urlsplit(newurl).scheme.lower() != "https":
+            fp.close()
             raise urllib.error.URLError(f"refusing redirect to non-https {newurl!r}")
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
@@ -196,6 +198,8 @@ def fetch_https(url: str, timeout: float, max_bytes: int = MAX_CHAIN_BYTES) -> b
     except CertificateError:
         raise
     except Exception as exc:  # urllib raises a zoo of types; all mean "no chain"
+        if isinstance(exc, urllib.error.HTTPError):
+            exc.close()  # it carries the open error response
         raise _download_error(exc) from exc
 
 
@@ -225,23 +229,24 @@ def _download_error(exc: BaseException) -> CertificateError:
 # --------------------------------------------------------------------------- validation
 
 
-def _require_ca(policy, certificate: x509.Certificate, constraints: x509.BasicConstraints) -> None:
-    if not constraints.ca:
-        raise ValueError("issuer is not a CA (basicConstraints cA is false)")
-
-
-def _ca_key_usage(policy, certificate: x509.Certificate, usage: x509.KeyUsage | None) -> None:
+def _ca_key_usage(
+    policy: Policy, certificate: x509.Certificate, usage: x509.KeyUsage | None
+) -> None:
+    """RFC 5280: when a CA certificate restricts its key usage, keyCertSign must be in it."""
     if usage is not None and not usage.key_cert_sign:
         raise ValueError("issuer keyUsage lacks keyCertSign")
 
 
 # The webpki defaults demand CA/Browser-Forum extras (AKI on every certificate, EKU,
 # exact criticality...) that test PKIs and private CAs often lack.  Keep the RFC 5280 core
-# instead: issuers must be CAs allowed to sign certificates.  The leaf's own policy only
-# requires a subjectAltName (the server verifier insists on it; we match the name too).
+# instead: issuers must be CAs allowed to sign certificates.  cryptography itself rejects an
+# issuer whose basicConstraints says cA=false, but accepts one without the extension unless
+# the policy requires it (and it refuses to build a CA policy that does not).  The leaf's
+# policy only requires a subjectAltName: the server verifier insists on that, and matches
+# the name as a second line behind our own, more specific, check.
 _CA_POLICY = (
     ExtensionPolicy.permit_all()
-    .require_present(x509.BasicConstraints, Criticality.AGNOSTIC, _require_ca)
+    .require_present(x509.BasicConstraints, Criticality.AGNOSTIC, None)
     .may_be_present(x509.KeyUsage, Criticality.AGNOSTIC, _ca_key_usage)
 )
 _LEAF_POLICY = ExtensionPolicy.permit_all().require_present(
@@ -391,7 +396,9 @@ class SigningCertificates:
         with self._url_locks.hold(url, deadline - time.monotonic()) as acquired:
             if not acquired:
                 logger.warning("alexa signing certificate %s: gave up waiting for a download", url)
-                raise CertificateError("certificate download timed out", "waited for another caller")
+                raise CertificateError(
+                    "certificate download timed out", "waited for another caller"
+                )
             cached = self._cached(url, self._now())  # another caller may have just filled it
             if cached is not None:
                 return cached

@@ -43,7 +43,9 @@ __all__ = [
     "check_certificate_url",
     "check_signature",
     "check_timestamp",
+    "fetch_signing_certificate",
     "parse_envelope",
+    "parse_timestamp",
     "require_signature_headers",
 ]
 

@@ -26,7 +26,11 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 DEFAULT_URL = "https://s3.amazonaws.com/echo.api/echo-api-cert-12.pem"
 ECHO_API_HOSTNAME = "echo-api.amazon.com"
 
-Issuer = Union[Literal["intermediate", "root", "self"], "TestPKI"]
+Issuer = Union[
+    Literal["intermediate", "root", "self"],
+    "TestPKI",
+    tuple[x509.Certificate, rsa.RSAPrivateKey],
+]
 
 
 @functools.cache
@@ -122,8 +126,9 @@ class TestPKI:
         """Issue an end-entity certificate; every argument is a way to make it wrong.
 
         ``san=None`` leaves out the subjectAltName; ``issuer`` may be ``"intermediate"``
-        (normal), ``"root"`` (no intermediate), ``"self"`` (self-signed) or another
-        ``TestPKI`` (its intermediate: an untrusted chain).
+        (normal), ``"root"`` (no intermediate), ``"self"`` (self-signed), another
+        ``TestPKI`` (its intermediate: an untrusted chain) or any ``(certificate, key)``,
+        e.g. from ``issue_intermediate``.
         """
         key = key or rsa_key("variant leaf")
         subject = _name(san or "no-san.invalid", self.name)
@@ -163,7 +168,46 @@ class TestPKI:
             )
         return builder.sign(issuer_key, hashes.SHA256()), key
 
+    def issue_intermediate(
+        self, *, ca: bool | None = True, key_cert_sign: bool = True
+    ) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
+        """Issue a would-be intermediate under the root; ``ca=None`` omits basicConstraints
+        and ``key_cert_sign=False`` withholds the right to sign certificates."""
+        key = rsa_key("variant intermediate")
+        usage = x509.KeyUsage(
+            digital_signature=True,
+            content_commitment=False,
+            key_encipherment=False,
+            data_encipherment=False,
+            key_agreement=False,
+            key_cert_sign=key_cert_sign,
+            crl_sign=True,
+            encipher_only=False,
+            decipher_only=False,
+        )
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(_name(f"{self.name} Variant CA", self.name))
+            .issuer_name(self.root.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(self.now - timedelta(days=30))
+            .not_valid_after(self.now + timedelta(days=365))
+            .add_extension(usage, critical=True)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.root_key.public_key()),
+                critical=False,
+            )
+        )
+        if ca is not None:
+            builder = builder.add_extension(
+                x509.BasicConstraints(ca=ca, path_length=None), critical=True
+            )
+        return builder.sign(self.root_key, hashes.SHA256()), key
+
     def _issuer(self, issuer: Issuer) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
+        if isinstance(issuer, tuple):
+            return issuer
         if isinstance(issuer, TestPKI):
             return issuer.intermediate, issuer.intermediate_key
         if issuer == "root":
@@ -239,7 +283,9 @@ class RecordingFetch:
     behaves like a 404.  ``delay`` makes each download take that long, for concurrency tests.
     """
 
-    def __init__(self, responses: dict[str, bytes | BaseException] | None = None, delay: float = 0.0):
+    def __init__(
+        self, responses: dict[str, bytes | BaseException] | None = None, delay: float = 0.0
+    ) -> None:
         self.responses = dict(responses or {})
         self.delay = delay
         self.calls: list[str] = []

@@ -6,6 +6,7 @@ clock, and ``fetch_https`` talks to a local HTTPS server trusted through ``SSL_C
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,9 +17,6 @@ import ssl
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from skill import certificates as certificates_module
 from skill.certificates import (
@@ -27,7 +25,7 @@ from skill.certificates import (
     fetch_https,
     load_trust_roots,
 )
-from tests.pki import (
+from pki import (
     DEFAULT_URL,
     FakeClock,
     RecordingFetch,
@@ -163,6 +161,10 @@ def _intermediate_first(pki: TestPKI) -> bytes:
     return pem(pki.intermediate, pki.leaf)
 
 
+def _valid_chain_with_a_corrupt_block(pki: TestPKI) -> bytes:
+    return pki.chain_pem() + _garbage(pki)
+
+
 def _garbage(pki: TestPKI) -> bytes:
     return b"-----BEGIN CERTIFICATE-----\nZ2FyYmFnZQ==\n-----END CERTIFICATE-----\n"
 
@@ -178,7 +180,9 @@ def _html_error_page(pki: TestPKI) -> bytes:
         pytest.param(_not_yet_valid, "certificate expired or not yet valid", id="future-leaf"),
         pytest.param(_without_san, "certificate lacks SAN echo-api.amazon.com", id="no-san"),
         pytest.param(_wrong_san, "certificate lacks SAN echo-api.amazon.com", id="wrong-san"),
-        pytest.param(_intermediate_first, "certificate lacks SAN echo-api.amazon.com", id="reordered"),
+        pytest.param(
+            _intermediate_first, "certificate lacks SAN echo-api.amazon.com", id="reordered"
+        ),
         pytest.param(_untrusted_root, "untrusted certificate chain", id="untrusted-root"),
         pytest.param(
             _foreign_leaf_padded_with_our_intermediate,
@@ -188,6 +192,9 @@ def _html_error_page(pki: TestPKI) -> bytes:
         pytest.param(_missing_intermediate, "untrusted certificate chain", id="no-intermediate"),
         pytest.param(_self_signed, "untrusted certificate chain", id="self-signed"),
         pytest.param(_garbage, "certificate chain unreadable", id="garbage-pem"),
+        pytest.param(
+            _valid_chain_with_a_corrupt_block, "certificate chain unreadable", id="corrupt-block"
+        ),
         pytest.param(_html_error_page, "certificate chain unreadable", id="not-pem"),
     ],
 )
@@ -199,38 +206,32 @@ def test_a_bad_chain_is_rejected_with_a_specific_reason(
     assert reason_of(lambda: store.get(DEFAULT_URL)) == reason
 
 
-def test_an_intermediate_that_is_not_a_ca_cannot_issue_the_signing_certificate(
-    pki: TestPKI, clock: FakeClock
+@pytest.mark.parametrize(
+    ("ca", "key_cert_sign"),
+    [(False, True), (None, True), (True, False)],
+    ids=["not-a-ca", "no-basic-constraints", "may-not-sign-certificates"],
+)
+def test_an_intermediate_that_may_not_issue_certificates_breaks_the_chain(
+    pki: TestPKI, clock: FakeClock, ca: bool | None, key_cert_sign: bool
 ) -> None:
-    # A leaf signed with another leaf's key: the "issuer" lacks basicConstraints cA=true.
-    fake_issuer, fake_issuer_key = pki.issue_leaf(san="not-a-ca.example", key=rsa_key("fake ca"))
-    forged = _leaf_signed_by(pki, fake_issuer, fake_issuer_key)
-    store = make_store(pki, RecordingFetch({DEFAULT_URL: pem(forged, fake_issuer)}), clock)
+    intermediate = pki.issue_intermediate(ca=ca, key_cert_sign=key_cert_sign)
+    leaf, _ = pki.issue_leaf(issuer=intermediate)
+    store = make_store(pki, RecordingFetch({DEFAULT_URL: pem(leaf, intermediate[0])}), clock)
 
     assert reason_of(lambda: store.get(DEFAULT_URL)) == "untrusted certificate chain"
 
 
-def _leaf_signed_by(
-    pki: TestPKI, issuer: x509.Certificate, issuer_key: rsa.RSAPrivateKey
-) -> x509.Certificate:
-    key = rsa_key("variant leaf")
-    return (
-        x509.CertificateBuilder()
-        .subject_name(pki.leaf.subject)
-        .issuer_name(issuer.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(pki.now - timedelta(days=1))
-        .not_valid_after(pki.now + timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.DNSName("echo-api.amazon.com")]), critical=False
-        )
-        .sign(issuer_key, hashes.SHA256())
-    )
+def test_a_proper_extra_intermediate_is_accepted(pki: TestPKI, clock: FakeClock) -> None:
+    intermediate = pki.issue_intermediate()
+    leaf, _ = pki.issue_leaf(issuer=intermediate)
+    store = make_store(pki, RecordingFetch({DEFAULT_URL: pem(leaf, intermediate[0])}), clock)
+
+    assert store.get(DEFAULT_URL) == leaf
 
 
 def test_with_no_trust_roots_nothing_is_trusted(pki: TestPKI, clock: FakeClock) -> None:
-    store = SigningCertificates([], fetch=RecordingFetch({DEFAULT_URL: pki.chain_pem()}), clock=clock)
+    fetch = RecordingFetch({DEFAULT_URL: pki.chain_pem()})
+    store = SigningCertificates([], fetch=fetch, clock=clock)
 
     assert reason_of(lambda: store.get(DEFAULT_URL)) == "untrusted certificate chain"
 
@@ -365,7 +366,8 @@ def test_the_cache_lasts_only_until_the_earliest_expiry_in_the_chain(
     pki: TestPKI, clock: FakeClock
 ) -> None:
     # The leaf outlives its intermediate: the intermediate's expiry must end the cache entry.
-    long_lived, _ = pki.issue_leaf(not_after=pki.intermediate.not_valid_after_utc + timedelta(days=90))
+    outlives_intermediate = pki.intermediate.not_valid_after_utc + timedelta(days=90)
+    long_lived, _ = pki.issue_leaf(not_after=outlives_intermediate)
     fetch = RecordingFetch({DEFAULT_URL: pki.chain_pem(long_lived)})
     store = make_store(pki, fetch, clock)
     store.get(DEFAULT_URL)
@@ -418,7 +420,8 @@ def test_concurrent_misses_on_one_url_download_it_once(pki: TestPKI, clock: Fake
 def test_a_forked_process_gets_a_fresh_download_pool(
     pki: TestPKI, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = make_store(pki, RecordingFetch({DEFAULT_URL: pki.chain_pem(), OTHER_URL: pki.chain_pem()}), clock)
+    fetch = RecordingFetch({DEFAULT_URL: pki.chain_pem(), OTHER_URL: pki.chain_pem()})
+    store = make_store(pki, fetch, clock)
     store.get(DEFAULT_URL)
     parent_pool = store._pool
 
@@ -440,7 +443,9 @@ class _Handler(BaseHTTPRequestHandler):
             "/chain.pem": self._chain,
             "/large": self._large_announced,
             "/large-unannounced": self._large_unannounced,
+            "/huge-promise": self._huge_promise,
             "/hang": self._hang,
+            "/redirect-to-http": self._redirect_to_http,
         }.get(self.path, self._missing)
         route()
 
@@ -455,8 +460,22 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()  # HTTP/1.0, no Content-Length: the body ends when we close
         self.wfile.write(b"A" * (64 * 1024 + 1))
 
+    def _huge_promise(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", str(10 * 1024 * 1024))
+        self.end_headers()
+        self.wfile.flush()
+        self.server.release.wait(30)  # type: ignore[attr-defined]
+
     def _hang(self) -> None:
         self.server.release.wait(30)  # type: ignore[attr-defined]
+
+    def _redirect_to_http(self) -> None:
+        self.send_response(302)
+        target = f"{self.server.plain_url}/chain.pem"  # type: ignore[attr-defined]
+        self.send_header("Location", target)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def _missing(self) -> None:
         self._send(404, b"not found")
@@ -484,8 +503,31 @@ class LocalServer:
     roots_file: Path
 
 
+@contextlib.contextmanager
+def _serving(server: _QuietServer) -> Iterator[_QuietServer]:
+    server.chain = shared_pki().chain_pem()  # type: ignore[attr-defined]
+    server.release = threading.Event()  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.release.set()  # type: ignore[attr-defined]
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture(scope="module")
-def https_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
+def plain_http_url() -> Iterator[str]:
+    """A plain-HTTP server with the same routes: what fetch_https must never talk to."""
+    with _serving(_QuietServer(("127.0.0.1", 0), _Handler)) as server:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+
+
+@pytest.fixture(scope="module")
+def https_server(
+    tmp_path_factory: pytest.TempPathFactory, plain_http_url: str
+) -> Iterator[LocalServer]:
     """A real HTTPS server on 127.0.0.1 whose certificate (for "localhost") our test CA issued."""
     pki = shared_pki()
     directory = tmp_path_factory.mktemp("tls")
@@ -501,16 +543,11 @@ def https_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServ
     server.socket = context.wrap_socket(
         server.socket, server_side=True, do_handshake_on_connect=False
     )
-    server.chain = pki.chain_pem()  # type: ignore[attr-defined]
-    server.release = threading.Event()  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield LocalServer(f"https://localhost:{server.server_address[1]}", directory / "roots.pem")
-    finally:
-        server.release.set()  # type: ignore[attr-defined]
-        server.shutdown()
-        server.server_close()
+    server.plain_url = plain_http_url  # type: ignore[attr-defined]
+    with _serving(server) as running:
+        yield LocalServer(
+            f"https://localhost:{running.server_address[1]}", directory / "roots.pem"
+        )
 
 
 @pytest.fixture
@@ -554,6 +591,17 @@ def test_fetch_https_rejects_a_body_over_64_kib(trust_local_server: LocalServer,
     assert caught.value.reason == "certificate too large"
 
 
+def test_fetch_https_refuses_an_announced_oversize_body_without_reading_it(
+    trust_local_server: LocalServer,
+) -> None:
+    started = time.monotonic()
+    with pytest.raises(CertificateError) as caught:
+        fetch_https(f"{trust_local_server.base_url}/huge-promise", timeout=2)
+
+    assert caught.value.reason == "certificate too large"
+    assert time.monotonic() - started < 1.0  # did not sit waiting for the body
+
+
 def test_fetch_https_times_out_on_a_server_that_never_answers(
     trust_local_server: LocalServer,
 ) -> None:
@@ -589,8 +637,17 @@ def test_fetch_https_refuses_a_server_it_does_not_trust(
     assert caught.value.reason == "certificate download failed"
 
 
-def test_fetch_https_refuses_a_plain_http_url() -> None:
+def test_fetch_https_refuses_a_plain_http_url(
+    trust_local_server: LocalServer, plain_http_url: str
+) -> None:
     with pytest.raises(CertificateError) as caught:
-        fetch_https("http://s3.amazonaws.com/echo.api/echo-api-cert-12.pem", timeout=1)
+        fetch_https(f"{plain_http_url}/chain.pem", timeout=5)
+
+    assert caught.value.reason == "certificate download failed"
+
+
+def test_fetch_https_refuses_a_redirect_to_plain_http(trust_local_server: LocalServer) -> None:
+    with pytest.raises(CertificateError) as caught:
+        fetch_https(f"{trust_local_server.base_url}/redirect-to-http", timeout=5)
 
     assert caught.value.reason == "certificate download failed"

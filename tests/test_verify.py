@@ -16,7 +16,7 @@ from werkzeug.datastructures import Headers
 
 from skill.certificates import SigningCertificates
 from skill.verify import RequestVerifier, VerificationError
-from tests.pki import (
+from pki import (
     DEFAULT_URL,
     FakeClock,
     RecordingFetch,
@@ -158,7 +158,9 @@ def test_header_names_are_matched_case_insensitively_in_a_plain_dict(
     assert verifier.verify(headers, body)["request"]["type"] == "LaunchRequest"
 
 
-def test_werkzeug_headers_are_accepted(verifier: RequestVerifier, pki: TestPKI, body: bytes) -> None:
+def test_werkzeug_headers_are_accepted(
+    verifier: RequestVerifier, pki: TestPKI, body: bytes
+) -> None:
     headers = Headers([(name.lower(), value) for name, value in signed_headers(pki, body).items()])
 
     assert verifier.verify(headers, body)["request"]["type"] == "LaunchRequest"
@@ -241,7 +243,9 @@ def test_a_valid_certificate_url_is_accepted_and_downloaded_in_canonical_form(
 def test_an_invalid_certificate_url_is_rejected_before_any_download(
     verifier: RequestVerifier, pki: TestPKI, fetch: RecordingFetch, body: bytes, url: str
 ) -> None:
-    assert reason_for(verifier, signed_headers(pki, body, url=url), body) == "invalid certificate url"
+    headers = signed_headers(pki, body, url=url)
+
+    assert reason_for(verifier, headers, body) == "invalid certificate url"
     assert fetch.calls == []
 
 
@@ -249,12 +253,16 @@ def test_an_invalid_certificate_url_is_rejected_before_any_download(
 
 
 def _expired(pki: TestPKI) -> bytes:
-    leaf, _ = pki.issue_leaf(not_before=pki.now - timedelta(days=9), not_after=pki.now - timedelta(days=1))
+    leaf, _ = pki.issue_leaf(
+        not_before=pki.now - timedelta(days=9), not_after=pki.now - timedelta(days=1)
+    )
     return pki.chain_pem(leaf)
 
 
 def _not_yet_valid(pki: TestPKI) -> bytes:
-    leaf, _ = pki.issue_leaf(not_before=pki.now + timedelta(days=1), not_after=pki.now + timedelta(days=9))
+    leaf, _ = pki.issue_leaf(
+        not_before=pki.now + timedelta(days=1), not_after=pki.now + timedelta(days=9)
+    )
     return pki.chain_pem(leaf)
 
 
@@ -282,7 +290,9 @@ def _not_yet_valid(pki: TestPKI) -> bytes:
             "untrusted certificate chain",
             id="untrusted-root",
         ),
-        pytest.param(lambda pki: pem(pki.leaf), "untrusted certificate chain", id="no-intermediate"),
+        pytest.param(
+            lambda pki: pem(pki.leaf), "untrusted certificate chain", id="no-intermediate"
+        ),
         pytest.param(
             lambda pki: pki.chain_pem(pki.issue_leaf(issuer="self")[0]),
             "untrusted certificate chain",
@@ -334,7 +344,10 @@ def test_a_signature_that_is_not_strict_base64_is_rejected(
 def test_a_signature_made_with_another_key_is_rejected(
     verifier: RequestVerifier, pki: TestPKI, body: bytes
 ) -> None:
-    headers = {"SignatureCertChainUrl": DEFAULT_URL, "Signature-256": pki.sign(body, key=pki.other_key)}
+    headers = {
+        "SignatureCertChainUrl": DEFAULT_URL,
+        "Signature-256": pki.sign(body, key=pki.other_key),
+    }
 
     assert reason_for(verifier, headers, body) == "invalid signature"
 
@@ -380,7 +393,9 @@ def test_the_signature_is_checked_before_the_body_is_parsed(
         pytest.param(b'{"version": "1.0"}', id="no-request"),
         pytest.param(b'{"request": "LaunchRequest"}', id="request-not-object"),
         pytest.param(b'{"request": {"timestamp": "2024-01-01T00:00:00Z"}}', id="no-type"),
-        pytest.param(b'{"request": {"type": 7, "timestamp": "2024-01-01T00:00:00Z"}}', id="type-not-string"),
+        pytest.param(
+            b'{"request": {"type": 7, "timestamp": "2024-01-01T00:00:00Z"}}', id="type-not-string"
+        ),
         pytest.param(b'{"request": {"type": "LaunchRequest"}}', id="no-timestamp"),
         pytest.param(b'{"request": {"type": "\xff"}}', id="not-utf8"),
         pytest.param(b'{"request": {"type": "X", "timestamp": NaN}}', id="nan"),
@@ -442,7 +457,11 @@ def test_a_skill_disabled_event_fifty_minutes_old_is_accepted(
         ("AlexaSkillEvent.SkillDisabled", timedelta(seconds=151)),
         ("LaunchRequest", timedelta(minutes=-50)),
     ],
-    ids=["skill-event-61-minutes-old", "skill-event-in-the-future", "ordinary-request-50-minutes-old"],
+    ids=[
+        "skill-event-61-minutes-old",
+        "skill-event-in-the-future",
+        "ordinary-request-50-minutes-old",
+    ],
 )
 def test_the_one_hour_allowance_is_only_for_skill_events_and_only_into_the_past(
     verifier: RequestVerifier, pki: TestPKI, clock: FakeClock, request_type: str, offset: timedelta
@@ -456,7 +475,9 @@ def test_the_one_hour_allowance_is_only_for_skill_events_and_only_into_the_past(
     [
         pytest.param(lambda t: t.strftime("%Y-%m-%dT%H:%M:%S.123Z"), id="fraction-z"),
         pytest.param(lambda t: t.strftime("%Y-%m-%dT%H:%M:%S.123456789Z"), id="nanoseconds"),
-        pytest.param(lambda t: t.astimezone(timezone(timedelta(hours=2))).isoformat(), id="plus-02"),
+        pytest.param(
+            lambda t: t.astimezone(timezone(timedelta(hours=2))).isoformat(), id="plus-02"
+        ),
         pytest.param(
             lambda t: t.astimezone(timezone(timedelta(hours=-5, minutes=-30))).isoformat(),
             id="minus-0530",
