@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
+from .alexa_api import TimersClient
 from .build import build_skill
 from .certificates import SigningCertificates, load_trust_roots
 from .config import Config, ConfigError
@@ -33,7 +34,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     content = load_content(config.content_dir)
     catalog = _slot_catalog(config)
     store = open_store(config.database_url)
-    skill = build_skill(content, store, catalog)
+    skill = build_skill(content, store, catalog, TimersClient(timeout=config.alexa_api_timeout))
     verifier = _verifier(config)
 
     app = Flask(__name__)

@@ -6,6 +6,7 @@ from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
+from .alexa_api import TimersClient
 from .content import Content
 from .handlers.answers import CauseHandler, TopicHandler
 from .handlers.builtin import (
@@ -24,6 +25,34 @@ from .handlers.builtin import (
     YesHandler,
 )
 from .handlers.errors import ApologiseOnErrorHandler
+from .handlers.relief import (
+    GoToStepHandler,
+    NextWithoutRoutineHandler,
+    ResumeOfferAnswerHandler,
+    ResumeOfferOnLaunchHandler,
+    RoutineFallbackHandler,
+    RoutineHelpHandler,
+    RoutineNextHandler,
+    RoutineNoHandler,
+    RoutinePauseHandler,
+    RoutinePreviousHandler,
+    RoutineResumeHandler,
+    RoutineStartHandler,
+    RoutineStartOverHandler,
+    RoutineStopHandler,
+    SavedProgressInterceptor,
+    StepsLeftHandler,
+    TimerOfferHandler,
+    TimerPermissionResponseHandler,
+    WhereAmIHandler,
+)
+from .handlers.user_data import DeleteDataAnswerHandler, DeleteDataHandler
+from .handlers.screening import (
+    EmergencyHandler,
+    ExplainOutsideScreeningHandler,
+    ScreeningCommandHandler,
+    ScreeningHandler,
+)
 from .handlers.interceptors import (
     BindContentInterceptor,
     DisclaimerDueInterceptor,
@@ -37,9 +66,8 @@ from .slots import SlotCatalog
 # Intent name -> content topic that answers it.
 TOPIC_INTENTS = {
     "WhyTwitchingIntent": "why_twitching",
-    "IsItSeriousIntent": "serious",
+    "RedFlagsIntent": "serious",
     "SeeDoctorIntent": "see_doctor",
-    "ReliefIntent": "relief",
     "PreventionIntent": "prevention",
     "ConditionsIntent": "conditions",
     "BfsIntent": "bfs",
@@ -50,7 +78,8 @@ TOPIC_INTENTS = {
 }
 
 
-def build_skill(content: Content, store: AbstractPersistenceAdapter, catalog: SlotCatalog) -> CustomSkill:
+def build_skill(content: Content, store: AbstractPersistenceAdapter, catalog: SlotCatalog,
+                timers: TimersClient | None = None) -> CustomSkill:
     """Register everything in order: earlier handlers win when several could answer."""
     builder = CustomSkillBuilder(persistence_adapter=store)
     for interceptor in (
@@ -58,23 +87,50 @@ def build_skill(content: Content, store: AbstractPersistenceAdapter, catalog: Sl
         BindContentInterceptor(content),
         PendingFollowUpInterceptor(),
         DisclaimerDueInterceptor(),
+        SavedProgressInterceptor(),
     ):
         builder.add_global_request_interceptor(interceptor)
     builder.add_global_response_interceptor(RememberReplyInterceptor())
     builder.add_global_response_interceptor(DisclaimerHeardInterceptor())
 
-    for handler in request_handlers(catalog):
+    for handler in request_handlers(catalog, timers):
         builder.add_request_handler(handler)
     builder.add_exception_handler(ApologiseOnErrorHandler(content))
     return builder.create()
 
 
-def request_handlers(catalog: SlotCatalog) -> list[AbstractRequestHandler]:
+def request_handlers(catalog: SlotCatalog, timers: TimersClient | None = None) -> list[AbstractRequestHandler]:
     """The routing list, in priority order: specific handlers first, catch-alls last."""
+    timers = timers or TimersClient()
     return [
+        ResumeOfferOnLaunchHandler(),
         LaunchHandler(),
         SessionEndedHandler(),
         SkillDisabledHandler(),
+        EmergencyHandler(),
+        ScreeningCommandHandler(catalog),
+        ScreeningHandler(catalog),
+        # The relief routine: answers to its own questions first, then its commands, which
+        # mean routine things only while it is in the session (see handlers/relief.py).
+        TimerPermissionResponseHandler(timers),
+        ResumeOfferAnswerHandler(),
+        TimerOfferHandler(timers),
+        DeleteDataAnswerHandler(),
+        RoutineStartHandler(),
+        RoutineNextHandler(),
+        NextWithoutRoutineHandler(),
+        RoutineNoHandler(),
+        RoutinePreviousHandler(),
+        RoutineStartOverHandler(),
+        GoToStepHandler(),
+        WhereAmIHandler(),
+        StepsLeftHandler(),
+        RoutinePauseHandler(),
+        RoutineResumeHandler(),
+        RoutineStopHandler(),
+        RoutineHelpHandler(),
+        RoutineFallbackHandler(),
+        DeleteDataHandler(),
         *(TopicHandler(intent, topic) for intent, topic in TOPIC_INTENTS.items()),
         CauseHandler(catalog),
         YesHandler(),
@@ -85,6 +141,7 @@ def request_handlers(catalog: SlotCatalog) -> list[AbstractRequestHandler]:
         StopHandler(),
         NavigateHomeHandler(),
         FallbackHandler(),
+        ExplainOutsideScreeningHandler(),
         UnknownIntentHandler(),
         OtherRequestHandler(),
     ]

@@ -15,6 +15,7 @@ import platformdirs
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MAX_CERT_TIMEOUT = 5.0
+MAX_API_TIMEOUT = 5.0  # Alexa waits about 8 s for the whole answer
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -40,6 +41,7 @@ class Config:
     content_dir: Path = REPO_ROOT / "content"
     model_dir: Path = REPO_ROOT / "interaction_model"
     log_level: str = "INFO"
+    alexa_api_timeout: float = 3.0
     # Injection points for tests and tools; never read from the environment.
     cert_fetcher: Callable[[str], bytes] | None = None
     clock: Callable[[], datetime] | None = None
@@ -51,6 +53,9 @@ class Config:
         timeout = _float(env, "ALEXA_CERT_TIMEOUT", MAX_CERT_TIMEOUT)
         if not 0 < timeout <= MAX_CERT_TIMEOUT:
             raise ConfigError(f"ALEXA_CERT_TIMEOUT: must be above 0 and at most {MAX_CERT_TIMEOUT} seconds, got {timeout}")
+        api_timeout = _float(env, "ALEXA_API_TIMEOUT", 3.0)
+        if not 0 < api_timeout <= MAX_API_TIMEOUT:
+            raise ConfigError(f"ALEXA_API_TIMEOUT: must be above 0 and at most {MAX_API_TIMEOUT} seconds, got {api_timeout}")
         ca_file = env.get("ALEXA_CA_FILE") or None
         if ca_file and not Path(ca_file).is_file():
             raise ConfigError(f"ALEXA_CA_FILE: no such file: {ca_file}")
@@ -67,6 +72,7 @@ class Config:
             content_dir=Path(env.get("SKILL_CONTENT_DIR") or REPO_ROOT / "content"),
             model_dir=Path(env.get("SKILL_MODEL_DIR") or REPO_ROOT / "interaction_model"),
             log_level=level,
+            alexa_api_timeout=api_timeout,
         )
 
 

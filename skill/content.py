@@ -18,6 +18,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from .routine import Routine, parse_routine
+
 DEFAULT_LOCALE = "en-US"
 SCHEMA_PATH = Path(__file__).with_name("content_schema.yaml")
 Text = str | list[str]
@@ -69,6 +71,55 @@ class Cause:
     card: str
 
 
+@dataclass(frozen=True)
+class Question:
+    """One screening question; `slot` is where its answer lives in ScreeningIntent."""
+
+    id: str
+    slot: str
+    ask: Text
+    reprompt: Text
+    hint: Text
+    explain: Text
+    card_label: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of the red-flag table: conditions on the answers and what to say and do."""
+
+    id: str
+    when: dict[str, Any]
+    urgency: int
+    says: Text
+    action: Text
+    card: str
+    outranks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Screening:
+    questions: tuple[Question, ...]
+    rules: tuple[Rule, ...]
+    answer_words: dict[str, str]
+    reassurance: dict[str, Text]
+    texts: dict[str, Text]
+
+    def question(self, question_id: str) -> Question | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+
+def _screening(raw: dict[str, Any]) -> Screening:
+    structured = {"questions", "rules", "answer_words", "reassurance"}
+    return Screening(
+        questions=tuple(Question(**q) for q in raw["questions"]),
+        rules=tuple(Rule(**{**r, "outranks": tuple(r.get("outranks", ()))}) for r in raw["rules"]),
+        answer_words=dict(raw["answer_words"]),
+        reassurance=dict(raw["reassurance"]),
+        texts={key: value for key, value in raw.items() if key not in structured},
+    )
+
+
 class LocaleContent:
     """The content of one locale, with placeholder filling and variation picking."""
 
@@ -81,6 +132,8 @@ class LocaleContent:
         self.topics: dict[str, Topic] = {
             topic_id: _topic(topic_id, raw, self.causes) for topic_id, raw in data["topics"]["topics"].items()
         }
+        self.screening = _screening(data["screening"]["screening"])
+        self.routine: Routine = parse_routine(data["routine"])
 
     def say(self, text: Text, **values: str) -> str:
         """Pick a variation and fill its placeholders (locale values plus `values`)."""
@@ -171,10 +224,12 @@ def _cross_check(data: dict[str, Any], locale_dir: Path) -> list[str]:
     topics = data["topics"]["topics"]
     for topic_id, topic in topics.items():
         offer = topic["follow_up"]["offer"]
-        if offer not in topics:
+        if offer not in topics and offer != data["routine"]["routine"]["id"]:
             problems.append(f"{locale_dir / 'topics.yaml'}: topics.{topic_id}.follow_up.offer: unknown topic {offer!r}")
         if len(topic.get("items", [])) > topic.get("chunk_size", 3) and "more" not in topic:
             problems.append(f"{locale_dir / 'topics.yaml'}: topics.{topic_id}.more: needed when items span several chunks")
+    problems += _check_screening(data["screening"]["screening"], locale_dir / "screening.yaml")
+    problems += _check_routine(data["routine"]["routine"], topics, locale_dir / "routine.yaml")
     ids = [c["id"] for c in data["causes"]["causes"]]
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
         problems.append(f"{locale_dir / 'causes.yaml'}: causes: id {dup!r} appears more than once")
@@ -183,6 +238,33 @@ def _cross_check(data: dict[str, Any], locale_dir: Path) -> list[str]:
         for name in _placeholders(text):
             if name not in declared:
                 problems.append(f"{locale_dir / (file_stem + '.yaml')}: {key}: undeclared placeholder {{{name}}}")
+    return problems
+
+
+def _check_screening(screening: dict[str, Any], path: Path) -> list[str]:
+    """Questions come once each, emergency first; `outranks` names real rules."""
+    problems = []
+    ids = [q["id"] for q in screening["questions"]]
+    if sorted(ids) != sorted(set(ids)) or not ids or ids[0] != "emergency":
+        problems.append(f"{path}: screening.questions: each question once, the emergency gate first (got {ids})")
+    rule_ids = {r["id"] for r in screening["rules"]}
+    for index, rule in enumerate(screening["rules"]):
+        for target in rule.get("outranks", []):
+            if target not in rule_ids:
+                problems.append(f"{path}: screening.rules.{index}.outranks: unknown rule {target!r}")
+    return problems
+
+
+def _check_routine(routine: dict[str, Any], topics: dict[str, Any], path: Path) -> list[str]:
+    """The routine's follow-up opens a real topic, and its step ids are unique (progress names steps by number)."""
+    problems = []
+    if routine["follow_up"]["offer"] not in topics:
+        problems.append(f"{path}: routine.follow_up.offer: unknown topic {routine['follow_up']['offer']!r}")
+    if routine["id"] in topics:
+        problems.append(f"{path}: routine.id: {routine['id']!r} is also a topic, so an offer of it would be ambiguous")
+    ids = [step["id"] for step in routine["steps"]]
+    for dup in sorted({i for i in ids if ids.count(i) > 1}):
+        problems.append(f"{path}: routine.steps: id {dup!r} appears more than once")
     return problems
 
 
@@ -218,8 +300,12 @@ def _describe(error: jsonschema.ValidationError, locale_dir: Path) -> str:
     path = [str(p) for p in error.absolute_path]
     if not path:
         missing = re.findall(r"'(\w+)' is a required property", error.message)
-        where = f"{locale_dir / (missing[0] + '.yaml')}" if missing else str(locale_dir)
-        return f"{where}: (file): missing or empty"
+        if missing:
+            return f"{locale_dir / (missing[0] + '.yaml')}: (file): missing or empty"
+        unexpected = re.findall(r"'(\w+)' was unexpected", error.message)
+        if unexpected:
+            return f"{locale_dir / (unexpected[0] + '.yaml')}: (file): not a known content file"
+        return f"{locale_dir}: (top level): {_one_line(error.message)}"
     file_part = locale_dir / f"{path[0]}.yaml"
     key = ".".join(path[1:]) or "(top level)"
     return f"{file_part}: {key}: {_one_line(error.message)}"

@@ -145,9 +145,11 @@ def test_every_topic_intent_is_in_the_model():
     assert not missing, f"build.TOPIC_INTENTS names intents missing from {MODEL_PATH.name}: {missing}"
 
 
-def test_every_follow_up_offer_points_to_a_topic():
-    broken = {topic.id: topic.offer for topic in CONTENT.topics.values() if topic.offer not in CONTENT.topics}
+def test_every_follow_up_offer_points_to_a_topic_or_the_routine():
+    targets = set(CONTENT.topics) | {CONTENT.routine.id}
+    broken = {topic.id: topic.offer for topic in CONTENT.topics.values() if topic.offer not in targets}
     assert not broken, f"follow-up offers (topic -> offered topic) pointing at no topic; 'yes' would do nothing: {broken}"
+    assert CONTENT.routine.offer in CONTENT.topics, f"the routine's follow-up offers {CONTENT.routine.offer!r}, no topic"
 
 
 # --- invocation name ---------------------------------------------------------------------------

@@ -36,7 +36,8 @@ def problems_of(content_dir: Path) -> str:
 def test_the_shipped_content_loads():
     content = load_content(REPO_ROOT / "content").for_locale("en-US")
     assert len(content.causes) == 7
-    assert len(content.topics["relief"].items) == 6
+    assert [step.id for step in content.routine.steps] == [
+        "hydrate", "electrolytes", "stretch", "heat_or_cold", "caffeine", "relax"]
     assert len(content.topics["prevention"].items) == 8
     assert len(content.topics["serious"].items) == 4
 
@@ -48,9 +49,9 @@ def test_a_missing_phrase_is_named_with_its_file(content_copy):
 
 
 def test_a_wrong_type_names_the_nested_key(content_copy):
-    path = edit(content_copy, "topics.yaml", lambda d: d["topics"]["relief"].update(chunk_size="three"))
+    path = edit(content_copy, "topics.yaml", lambda d: d["topics"]["prevention"].update(chunk_size="three"))
     message = problems_of(content_copy)
-    assert f"{path}: topics.relief.chunk_size:" in message and "'three' is not of type 'integer'" in message
+    assert f"{path}: topics.prevention.chunk_size:" in message and "'three' is not of type 'integer'" in message
 
 
 def test_an_empty_text_is_rejected(content_copy):
@@ -74,8 +75,8 @@ def test_a_duplicate_cause_id_is_rejected(content_copy):
 
 
 def test_a_list_needing_chunks_must_say_how_to_ask_for_more(content_copy):
-    path = edit(content_copy, "topics.yaml", lambda d: d["topics"]["relief"].pop("more"))
-    assert f"{path}: topics.relief.more: needed when items span several chunks" in problems_of(content_copy)
+    path = edit(content_copy, "topics.yaml", lambda d: d["topics"]["prevention"].pop("more"))
+    assert f"{path}: topics.prevention.more: needed when items span several chunks" in problems_of(content_copy)
 
 
 def test_invalid_yaml_is_named(content_copy):

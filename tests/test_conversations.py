@@ -83,7 +83,7 @@ def test_more_with_nothing_to_continue_says_so_and_keeps_listening(talk):
         ("PreventionIntent", "There are eight things"),
         ("ConditionsIntent", "Peripheral neuropathy"),
         ("BfsIntent", "Benign fasciculation syndrome"),
-        ("AlsIntent", "extremely unlikely to be A L S"),
+        ("AlsIntent", "extremely unlikely to be ALS"),
         ("DehydrationIntent", "Dehydration really can cause back twitching"),
         ("HowLongIntent", "a few days to a couple of weeks"),
         ("ExampleIntent", "software developer"),

@@ -261,6 +261,8 @@ def test_switching_verification_off_warns_loudly_and_serves_unsigned_requests(tm
 @pytest.mark.parametrize("env, key", [
     ({"ALEXA_VERIFY_SIGNATURES": "maybe"}, "ALEXA_VERIFY_SIGNATURES"),
     ({"ALEXA_CERT_TIMEOUT": "30"}, "ALEXA_CERT_TIMEOUT"),
+    ({"ALEXA_API_TIMEOUT": "9"}, "ALEXA_API_TIMEOUT"),
+    ({"ALEXA_API_TIMEOUT": "soon"}, "ALEXA_API_TIMEOUT"),
     ({"ALEXA_CA_FILE": "/nonexistent/roots.pem"}, "ALEXA_CA_FILE"),
     ({"SKILL_DATABASE_URL": "mysql://db/skill"}, "SKILL_DATABASE_URL"),
     ({"SKILL_LOG_LEVEL": "LOUD"}, "SKILL_LOG_LEVEL"),

@@ -27,6 +27,7 @@ CONTENT = load_content(REPO_ROOT / "content").for_locale("en-US")
 DISCLAIMER = "not medical advice"
 NAMED_PERSON = re.compile(r"\bMark\b|\bReyes\b|\bDr\.", re.IGNORECASE)
 MAX_MORE = 10
+MAX_ROUTINE_TURNS = 20
 EMERGENCY = ["911", "use your phone"]
 
 
@@ -53,7 +54,7 @@ def pending(turn: Turn) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def walk(pki, ca_file, tmp_path_factory) -> dict[str, list[Turn]]:
-    """Label -> responses: "launch", each topic intent (its whole more-chain), each cause."""
+    """Label -> responses: "launch", each topic intent (its whole more-chain), each cause, the routine."""
     chains = {DEFAULT_URL: pki.chain_pem()}
     app = create_app(Config(
         skill_id=SKILL_ID, ca_file=ca_file, cert_fetcher=lambda url: chains[url],
@@ -73,6 +74,9 @@ def walk(pki, ca_file, tmp_path_factory) -> dict[str, list[Turn]]:
             chain.append(user.ask("AMAZON.YesIntent"))
     for cause in CONTENT.causes:
         turns[f"CauseIntent {cause.id}"] = [user.ask("CauseIntent", cause=cause_slot(cause.id))]
+    routine = turns["ReliefIntent (the guided routine)"] = [user.ask("ReliefIntent")]
+    while routine[-1].session_attributes.get("routine") and len(routine) < MAX_ROUTINE_TURNS:
+        routine.append(user.ask("AMAZON.NextIntent"))
     return turns
 
 

@@ -59,8 +59,9 @@ class ScreeningTurn:
         reply, pending, finished = advance(self.content, self.state, lead)
         return self.finish(reply, pending, finished)
 
-    def ask_again(self, lead: list[Segment], question: Question | None = None):
-        question = question or self.asked or self._first_open_question()
+    def ask_again(self, lead: list[Segment]):
+        """Ask the pending question again (after a stray answer, "repeat", "what do you mean")."""
+        question = self.asked or self._first_open_question()
         reply, pending = question_reply(self.content, question, lead)
         return self.finish(reply, pending, finished=False)
 
