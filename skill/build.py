@@ -48,6 +48,7 @@ from .handlers.relief import (
 )
 from .handlers.user_data import DeleteDataAnswerHandler, DeleteDataHandler
 from .handlers.screening import (
+    BareAnswerInterceptor,
     EmergencyHandler,
     ExplainOutsideScreeningHandler,
     ScreeningCommandHandler,
@@ -86,6 +87,7 @@ def build_skill(content: Content, store: AbstractPersistenceAdapter, catalog: Sl
         RequestLogInterceptor(),
         BindContentInterceptor(content),
         PendingFollowUpInterceptor(),
+        BareAnswerInterceptor(catalog),
         DisclaimerDueInterceptor(),
         SavedProgressInterceptor(),
     ):

@@ -80,6 +80,24 @@ def resolved_id(slot: Slot | None, slot_type: str, catalog: SlotCatalog) -> str 
     return catalog.lookup(slot_type, heard) if heard else None
 
 
+def number_value(slot: Slot | None) -> int | None:
+    """An AMAZON.NUMBER slot as an int: Alexa sends digits ("4"), other clients may send
+    words ("four", "fourth"); "?" and empty values are None."""
+    heard = heard_value(slot)
+    if heard is None:
+        return None
+    word = heard.lower().removeprefix("step ").strip()
+    if word.isdigit():
+        return int(word)
+    return _ORDINALS.get(word) or _WHOLE_NUMBERS.get(word)
+
+
+_WHOLE_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                  "nine": 9, "ten": 10, "zero": 0}
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+             "eighth": 8, "ninth": 9, "tenth": 10}
+
+
 # --------------------------------------------------------------------------- durations
 
 _ISO_DURATION = re.compile(

@@ -228,10 +228,11 @@ def test_stop_and_cancel_say_goodbye_and_close(talk, intent):
     assert turn.speech and turn.ends_session is True and not turn.reprompt
 
 
-def test_navigate_home_goes_back_to_the_start(talk):
+@pytest.mark.parametrize("intent", ["AMAZON.NavigateHomeIntent", "AMAZON.StartOverIntent"])
+def test_navigate_home_and_start_over_go_back_to_the_start(talk, intent):
     conversation = talk()
     conversation.launch()
-    turn = conversation.ask("AMAZON.NavigateHomeIntent")
+    turn = conversation.ask(intent)
     assert "What would you like to know today?" in turn.speech and turn.ends_session is False
 
 

@@ -248,6 +248,13 @@ def test_go_to_a_step_by_number_and_out_of_range(talk, tmp_path):
     assert "Step 5 of 6" in conversation.ask("AMAZON.NextIntent").speech
 
 
+@pytest.mark.parametrize("spoken", ["four", "fourth", "step four", "4"])
+def test_go_to_a_step_understands_number_words_as_well_as_digits(talk, spoken):
+    conversation = talk()
+    conversation.ask("ReliefIntent")
+    assert "Step 4 of 6: Heat or cold." in conversation.ask("GoToStepIntent", number=spoken).speech
+
+
 def test_go_to_a_step_without_a_number_asks_for_one(talk):
     turn = talk().ask("GoToStepIntent", number="?")
     assert "Say a step number from one to 6" in turn.speech and turn.ends_session is False

@@ -250,3 +250,28 @@ def test_answers_are_never_stored_or_logged(talk, tmp_path, caplog):
     logged = caplog.text
     for secret in ("P19D", "pins and needles", "all over", conversation.user_id):
         assert secret not in logged
+
+
+def test_a_bare_yes_outside_the_check_is_a_yes_not_an_emergency_answer(talk):
+    conversation = talk()
+    conversation.launch()
+    conversation.ask("HowLongIntent")  # offers the signs worth seeing a doctor for
+    turn = conversation.ask("ScreeningIntent", emergency_signs="yes")
+    assert "911" not in turn.speech or "more than three weeks" in turn.speech
+    assert "See your primary care provider" in turn.speech and turn.ends_session is False
+    assert not turn.response.get("directives")
+
+
+def test_a_bare_no_outside_the_check_declines_the_offer(talk):
+    conversation = talk()
+    conversation.launch()
+    conversation.ask("HowLongIntent")
+    turn = conversation.ask("ScreeningIntent", weakness="nope")
+    assert turn.speech.startswith("No problem.") and not turn.response.get("directives")
+
+
+def test_a_one_shot_symptom_word_still_starts_the_check(talk):
+    conversation = talk()
+    conversation.launch()
+    turn = conversation.ask("ScreeningIntent", numbness="pins and needles")
+    assert elicited(turn) == "emergency_signs"

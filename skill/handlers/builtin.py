@@ -121,9 +121,9 @@ class StopHandler(IntentHandler):
 
 
 class NavigateHomeHandler(IntentHandler):
-    """"Go home": back to the start of the skill, as if just opened."""
+    """"Go home", or "start over" with no check or routine running: back to the start."""
 
-    intent_names = ("AMAZON.NavigateHomeIntent",)
+    intent_names = ("AMAZON.NavigateHomeIntent", "AMAZON.StartOverIntent")
 
     def answer(self, turn: Turn) -> tuple[Reply, Pending]:
         return welcome(turn.content, turn.opening())

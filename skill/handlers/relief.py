@@ -28,7 +28,7 @@ from ..flows.answers import Pending, goodbye, welcome
 from ..flows.relief import Progress
 from ..persistence import StoreError, user_id_of
 from ..reply import Reply, Segment
-from ..slots import slot_of
+from ..slots import number_value, slot_of
 from .base import IntentHandler, Turn
 
 log = logging.getLogger(__name__)
@@ -334,20 +334,11 @@ class GoToStepHandler(RoutineIntentHandler):
     intent_names = ("GoToStepIntent",)
 
     def reply_to(self, turn: RoutineTurn) -> tuple[Reply, Pending]:
-        number = spoken_number(slot_of(turn.handler_input.request_envelope.request.intent, "number"))
+        number = number_value(slot_of(turn.handler_input.request_envelope.request.intent, "number"))
         target = relief.go_to(turn.routine, number, turn.now()) if number is not None else None
         if target is None:
             return relief.out_of_range_reply(turn.content, turn.progress)
         return turn.show(target, turn.opening())
-
-
-def spoken_number(slot: object) -> int | None:
-    """An AMAZON.NUMBER slot as an int ("?" and empty values are None)."""
-    value = getattr(slot, "value", None)
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        return None
 
 
 class WhereAmIHandler(RoutineIntentHandler):

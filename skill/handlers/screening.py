@@ -7,6 +7,7 @@ help, stop) before the generic handlers do.
 """
 from __future__ import annotations
 
+from ask_sdk_core.dispatch_components import AbstractRequestInterceptor
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Intent, IntentConfirmationStatus, Slot, SlotConfirmationStatus
@@ -159,6 +160,31 @@ class ScreeningTurn:
         texts = self.content.screening.texts
         key = "retry_duration" if self.asked is not None and self.asked.id == DURATION else "stray_answer"
         return [self.content.say(texts[key]), self.content.say(self.asked.hint)] if self.asked else []
+
+
+class BareAnswerInterceptor(AbstractRequestInterceptor):
+    """A bare "yes", "no" or "not sure" that matched ScreeningIntent's slot-only samples while no
+    screening question is pending is really AMAZON.YesIntent / NoIntent (or no intent at all).
+
+    The slot-only samples exist so Alexa can fill an elicited slot; outside the dialog a "yes"
+    must answer whatever was offered, never start the check with "yes" at the emergency gate.
+    """
+
+    REPLACEMENT = {YES: "AMAZON.YesIntent", NO: "AMAZON.NoIntent", UNSURE: "AMAZON.FallbackIntent"}
+
+    def __init__(self, catalog: SlotCatalog):
+        self.catalog = catalog
+
+    def process(self, handler_input: HandlerInput) -> None:
+        request = handler_input.request_envelope.request
+        intent = getattr(request, "intent", None)
+        if intent is None or intent.name != SCREENING_INTENT or asked_question(handler_input) is not None:
+            return
+        heard = [heard_value(slot) for slot in (intent.slots or {}).values() if heard_value(slot)]
+        answers = {self.catalog.lookup(GENERIC_ANSWER_TYPE, words) for words in heard}
+        if len(heard) == 1 and len(answers) == 1 and None not in answers:
+            request.intent = Intent(name=self.REPLACEMENT[answers.pop()], slots={},
+                                    confirmation_status=IntentConfirmationStatus.NONE)
 
 
 class EmergencyHandler(IntentHandler):
