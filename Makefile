@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test clean
+.PHONY: run test install install-test clean bench soak
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,5 +26,25 @@ run: install
 test: install-test
 	$(BIN)/python -m pytest
 
+# The skill under gunicorn against a bare Flask echo, on 127.0.0.1 (bench/run.py; uses wrk
+# when installed: apt-get install wrk). `soak` is 60 s at 32 connections that must all succeed.
+bench: install
+	$(BIN)/python bench/run.py
+
+soak: install
+	$(BIN)/python bench/run.py --soak
+
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# `sam build` (infra/aws/template.yaml) runs this with ARTIFACTS_DIR set: the skill with its
+# content and model, and its dependencies as Linux wheels for the Lambda runtime's Python,
+# whatever machine builds it.
+LAMBDA_PYTHON ?= 3.12
+.PHONY: build-SkillFunction
+build-SkillFunction:
+	rm -rf "$(ARTIFACTS_DIR)/.wheel" && $(PYTHON) -m pip wheel --quiet --no-deps -w "$(ARTIFACTS_DIR)/.wheel" .
+	$(PYTHON) -m pip install --quiet --target "$(ARTIFACTS_DIR)" --platform manylinux2014_x86_64 \
+		--implementation cp --python-version $(LAMBDA_PYTHON) --only-binary=:all: "$(ARTIFACTS_DIR)"/.wheel/*.whl
+	rm -rf "$(ARTIFACTS_DIR)/.wheel"
+	cp -R content interaction_model "$(ARTIFACTS_DIR)/"

@@ -3,18 +3,65 @@
 Alexa gives up after about 8 s, so a request that takes longer is already lost: the worker
 timeout stays well under that and a stuck worker is replaced rather than left hanging.
 """
+import glob
+import logging
 import os
+import shutil
+import sys
+import tempfile
+
+from gunicorn.glogging import Logger
 
 bind = os.environ.get("BIND", "127.0.0.1:8080")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread"
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "7"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "5"))
 graceful_timeout = 10
 keepalive = 5
 # Build the app once in the master: broken content or config stops start-up with one clear
 # message instead of every worker failing in turn.
 preload_app = True
-accesslog = "-"
+# Each Alexa request already gets one JSON line from the app (skill/observability.py), so
+# gunicorn's own access line is off unless asked for (GUNICORN_ACCESS_LOG=- for stdout).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("SKILL_LOG_LEVEL", "info").lower()
+
+
+class StdoutLogger(Logger):
+    """gunicorn's own messages on stdout (its "-" means stderr), with the app's and the access
+    log: journald, `docker logs` and CloudWatch then keep one stream, in order."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stderr:
+                handler.setStream(sys.stdout)
+
+
+logger_class = StdoutLogger
+
+# /metrics from every worker, not just the one that happens to answer the scrape:
+# prometheus-client's multiprocess mode keeps each process's values in files under
+# PROMETHEUS_MULTIPROC_DIR and sums them on every scrape.  The variable must be set before
+# prometheus_client is first imported, i.e. before the app is preloaded, which is after this
+# file runs.  A directory given by the operator is emptied here: old files would be summed in.
+_metrics_dir_given = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="backtwitch-metrics-")
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+os.makedirs(_metrics_dir, exist_ok=True)
+for _stale in glob.glob(os.path.join(_metrics_dir, "*.db")):
+    os.remove(_stale)
+
+
+def child_exit(server, worker):
+    """A dead worker's counters stay in the sum; only its live gauges must go."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if not _metrics_dir_given:
+        shutil.rmtree(_metrics_dir, ignore_errors=True)

@@ -17,8 +17,9 @@ from .build import build_skill
 from .certificates import SigningCertificates, load_trust_roots
 from .config import Config, ConfigError
 from .content import load_content
+from .observability import LineFormatter, Metrics, ObservedStore
 from .persistence import open_store
-from .slots import SlotCatalog
+from .slots import SlotCatalogs
 from .verify import RequestVerifier
 from .web import alexa_blueprint
 
@@ -33,13 +34,14 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     _configure_logging(config.log_level)
     content = load_content(config.content_dir)
     catalog = _slot_catalog(config)
-    store = open_store(config.database_url)
+    metrics = Metrics()
+    store = ObservedStore(open_store(config.database_url), metrics)  # counts StoreErrors
     skill = build_skill(content, store, catalog, TimersClient(timeout=config.alexa_api_timeout))
     verifier = _verifier(config)
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    app.register_blueprint(alexa_blueprint(verifier, skill, store))
+    app.register_blueprint(alexa_blueprint(verifier, skill, store, metrics))
     app.register_error_handler(HTTPException, _http_error)
     return app
 
@@ -65,12 +67,12 @@ def _verifier(config: Config) -> RequestVerifier:
     )
 
 
-def _slot_catalog(config: Config) -> SlotCatalog:
-    path = config.model_dir / "en-US.json"
+def _slot_catalog(config: Config) -> SlotCatalogs:
+    """One catalog per locale: en-US.json and the models generated from interaction_model/overrides/."""
     try:
-        return SlotCatalog.from_model(path)
+        return SlotCatalogs.from_model_dir(config.model_dir)
     except (OSError, ValueError, KeyError) as exc:
-        raise ConfigError(f"SKILL_MODEL_DIR: cannot read interaction model {path}: {exc}") from exc
+        raise ConfigError(f"SKILL_MODEL_DIR: cannot read the interaction models in {config.model_dir}: {exc}") from exc
 
 
 def _http_error(exc: HTTPException):
@@ -81,5 +83,7 @@ def _http_error(exc: HTTPException):
 def _configure_logging(level: str) -> None:
     root = logging.getLogger()
     if not root.handlers:
-        logging.basicConfig(stream=sys.stdout, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        handler = logging.StreamHandler(sys.stdout)  # request lines bare JSON, the rest text
+        handler.setFormatter(LineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
     root.setLevel(level)

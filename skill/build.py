@@ -46,6 +46,7 @@ from .handlers.relief import (
     TimerPermissionResponseHandler,
     WhereAmIHandler,
 )
+from .handlers.name_free import CanFulfillHandler
 from .handlers.user_data import DeleteDataAnswerHandler, DeleteDataHandler
 from .handlers.screening import (
     BareAnswerInterceptor,
@@ -60,9 +61,8 @@ from .handlers.interceptors import (
     DisclaimerHeardInterceptor,
     PendingFollowUpInterceptor,
     RememberReplyInterceptor,
-    RequestLogInterceptor,
 )
-from .slots import SlotCatalog
+from .slots import SlotCatalog, SlotCatalogs
 
 # Intent name -> content topic that answers it.
 TOPIC_INTENTS = {
@@ -79,12 +79,19 @@ TOPIC_INTENTS = {
 }
 
 
-def build_skill(content: Content, store: AbstractPersistenceAdapter, catalog: SlotCatalog,
+# Intents answered in full for someone who didn't say the skill's name (CanFulfillIntentRequest).
+NAME_FREE_INTENTS = frozenset({*TOPIC_INTENTS, "CauseIntent", "IsItSeriousIntent", "ScreeningIntent", "ReliefIntent"})
+# Custom intents deliberately left to Alexa or to a running session: an emergency said without
+# our name stays with Alexa's own answer; the rest mean something only inside a conversation.
+NOT_NAME_FREE_INTENTS = frozenset({"EmergencyIntent", "ExplainQuestionIntent", "GoToStepIntent", "WhereAmIIntent",
+                                   "StepsLeftIntent", "DeleteDataIntent"})
+
+
+def build_skill(content: Content, store: AbstractPersistenceAdapter, catalog: SlotCatalogs | SlotCatalog,
                 timers: TimersClient | None = None) -> CustomSkill:
     """Register everything in order: earlier handlers win when several could answer."""
     builder = CustomSkillBuilder(persistence_adapter=store)
     for interceptor in (
-        RequestLogInterceptor(),
         BindContentInterceptor(content),
         PendingFollowUpInterceptor(),
         BareAnswerInterceptor(catalog),
@@ -101,10 +108,11 @@ def build_skill(content: Content, store: AbstractPersistenceAdapter, catalog: Sl
     return builder.create()
 
 
-def request_handlers(catalog: SlotCatalog, timers: TimersClient | None = None) -> list[AbstractRequestHandler]:
+def request_handlers(catalog: SlotCatalogs | SlotCatalog, timers: TimersClient | None = None) -> list[AbstractRequestHandler]:
     """The routing list, in priority order: specific handlers first, catch-alls last."""
     timers = timers or TimersClient()
     return [
+        CanFulfillHandler(catalog, NAME_FREE_INTENTS),
         ResumeOfferOnLaunchHandler(),
         LaunchHandler(),
         SessionEndedHandler(),
@@ -149,6 +157,6 @@ def request_handlers(catalog: SlotCatalog, timers: TimersClient | None = None) -
     ]
 
 
-def handled_intents(catalog: SlotCatalog) -> set[str]:
+def handled_intents(catalog: SlotCatalogs | SlotCatalog) -> set[str]:
     """Every intent name some handler answers by name (for the consistency test)."""
     return {name for handler in request_handlers(catalog) for name in getattr(handler, "intent_names", ())}

@@ -1,4 +1,10 @@
-"""`backtwitch`: the command-line entry point for people who run and edit the skill."""
+"""`backtwitch`: the command-line entry point for people who run, edit and publish the skill.
+
+    backtwitch serve [--bind HOST:PORT]          the skill behind gunicorn
+    backtwitch validate [--content D --model D]  content and interaction models, fully checked
+    backtwitch chat [--locale L] [--script F] [--speak]   talk to the skill offline
+    backtwitch package --endpoint https://HOST/alexa [--out DIR]   the ASK CLI skill-package/
+"""
 from __future__ import annotations
 
 import argparse
@@ -7,20 +13,59 @@ import sys
 from pathlib import Path
 
 from .config import REPO_ROOT, Config, ConfigError
-from .content import ContentError, load_content
-from .slots import SlotCatalog
+from .content import ContentError
+from .locales import ModelError
+
+DEFAULT_PACKAGE_DIR = Path("build") / "skill-package"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="backtwitch", description="Back Twitch Helper: Alexa skill backend.")
+    """Run one command; its return value is the process exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except ConfigError as exc:
+        print(f"invalid configuration: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="backtwitch", description="Back Twitch Helper: Alexa skill backend and tools.")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the skill with gunicorn (infra/gunicorn.conf.py)")
     serve.add_argument("--bind", help="host:port (default 127.0.0.1:8080, or $BIND)")
-    commands.add_parser("validate", help="check the content and interaction model load cleanly")
-    args = parser.parse_args(argv)
-    if args.command == "serve":
-        return serve_command(args.bind)
-    return validate_command()
+    serve.set_defaults(run=lambda a: serve_command(a.bind))
+
+    validate = commands.add_parser("validate", help="check content, interaction models and every rendered text")
+    _source_options(validate)
+    validate.set_defaults(run=lambda a: validate_command(*_sources(a)))
+
+    chat = commands.add_parser("chat", help="talk to the skill offline, or play transcripts that check it")
+    chat.add_argument("--locale", help="en-US (default), en-GB, en-CA, en-AU or en-IN; overrides a script's @locale")
+    chat.add_argument("--script", type=Path, action="append", default=[], metavar="FILE",
+                      help="play this transcript and check its expectations (repeatable); exit 1 on a failure")
+    chat.add_argument("--speak", action="store_true", help="read replies aloud with espeak-ng, when installed")
+    chat.set_defaults(run=chat_command)
+
+    package = commands.add_parser("package", help="write and check the ASK CLI skill-package/")
+    package.add_argument("--endpoint", required=True, help="the skill's HTTPS endpoint, e.g. https://HOST/alexa")
+    package.add_argument("--out", type=Path, default=DEFAULT_PACKAGE_DIR, help=f"output directory (default {DEFAULT_PACKAGE_DIR})")
+    package.add_argument("--certificate-type", default="Trusted", help="Trusted (default), Wildcard or SelfSigned")
+    package.add_argument("--privacy-policy-url", help="https URL of the privacy policy, for every locale")
+    _source_options(package)
+    package.set_defaults(run=package_command)
+    return parser
+
+
+def _source_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--content", type=Path, help="content directory (default $SKILL_CONTENT_DIR or content/)")
+    parser.add_argument("--model", type=Path, help="interaction model directory (default $SKILL_MODEL_DIR or interaction_model/)")
+
+
+def _sources(args: argparse.Namespace) -> tuple[Path, Path]:
+    """The directories to read: options first, then the environment, then the repository's."""
+    config = Config.from_env()
+    return args.content or config.content_dir, args.model or config.model_dir
 
 
 def serve_command(bind: str | None) -> int:
@@ -33,19 +78,40 @@ def serve_command(bind: str | None) -> int:
     return 1  # not reached
 
 
-def validate_command() -> int:
-    """Load content and model exactly as start-up does; print problems and fail on any."""
+def validate_command(content_dir: Path, model_dir: Path) -> int:
+    """Every check, every problem on its own line (file: key: problem); non-zero on any."""
+    from .validation import validate_repository
+
+    report = validate_repository(content_dir, model_dir)
+    for problem in report.problems:
+        print(problem, file=sys.stderr)
+    print(report.summary(), file=sys.stdout if report.ok else sys.stderr)
+    return 0 if report.ok else 1
+
+
+def chat_command(args: argparse.Namespace) -> int:
+    """Imported late: the chat pulls in the whole app, which `serve` must not build twice."""
+    from .chat import chat_command as chat
+
+    return chat(args.locale, args.script, args.speak)
+
+
+def package_command(args: argparse.Namespace) -> int:
+    """Refuse to package a repository that doesn't validate; then write and check the package."""
+    from .package import PackageError, build_package
+
+    content_dir, model_dir = _sources(args)
+    if validate_command(content_dir, model_dir) != 0:
+        print("not packaged: fix the problems above first", file=sys.stderr)
+        return 1
     try:
-        config = Config.from_env()
-        load_content(config.content_dir)
-        SlotCatalog.from_model(config.model_dir / "en-US.json")
-    except ContentError as exc:
-        print(exc, file=sys.stderr)
+        out = build_package(content_dir, model_dir, args.endpoint, args.out, args.certificate_type, args.privacy_policy_url)
+    except (PackageError, ContentError, ModelError) as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
         return 1
-    except (ConfigError, OSError, ValueError, KeyError) as exc:
-        print(f"invalid: {exc}", file=sys.stderr)
-        return 1
-    print("content and interaction model: ok")
+    locales = sorted(p.stem for p in (out / "interactionModels" / "custom").glob("*.json"))
+    print(f"wrote {out}: skill.json and interactionModels/custom/ for {', '.join(locales)}; package checks: ok")
     return 0
 
 

@@ -11,6 +11,7 @@ import functools
 import random
 import re
 import string
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,9 @@ from typing import Any
 import jsonschema
 import yaml
 
+from .locales import CONTENT_OVERRIDES, DEFAULT_LOCALE, LOCALE_NAME, merge, replace_words
 from .routine import Routine, parse_routine
 
-DEFAULT_LOCALE = "en-US"
 SCHEMA_PATH = Path(__file__).with_name("content_schema.yaml")
 Text = str | list[str]
 
@@ -127,7 +128,10 @@ class LocaleContent:
         self.locale = locale
         common = data["common"]
         self.values: dict[str, str] = dict(common["locale"])
+        # Written form -> spoken form ("000" -> "triple zero"), for the renderer's <sub> tags.
+        self.pronounce: dict[str, str] = dict(common.get("pronounce", {}))
         self.phrases: dict[str, Text] = common["phrases"]
+        self.store: dict[str, Any] = data["store"]["store"]
         self.causes: tuple[Cause, ...] = tuple(Cause(**c) for c in data["causes"]["causes"])
         self.topics: dict[str, Topic] = {
             topic_id: _topic(topic_id, raw, self.causes) for topic_id, raw in data["topics"]["topics"].items()
@@ -183,14 +187,36 @@ def _topic(topic_id: str, raw: dict[str, Any], causes: tuple[Cause, ...]) -> Top
 
 
 def load_content(content_dir: Path) -> Content:
-    """Load and validate every locale directory under `content_dir`."""
+    """Load and validate every locale: en-US in full, the others as en-US plus their overrides."""
+    return Content({locale: LocaleContent(locale, data) for locale, data in read_locales(content_dir).items()})
+
+
+def read_locales(content_dir: Path) -> dict[str, dict[str, Any]]:
+    """{locale: validated content data}; every problem in every locale is raised at once."""
+    locales, problems = collect_locales(content_dir)
+    if problems:
+        raise ContentError(problems)
+    return locales
+
+
+def collect_locales(content_dir: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The locales that are valid, and the problems of those that aren't (a tool reports both;
+    the server refuses to start on any problem). Nothing is valid when en-US isn't."""
     content_dir = Path(content_dir)
-    if not (content_dir / DEFAULT_LOCALE).is_dir():
-        raise ContentError([f"{content_dir / DEFAULT_LOCALE}: missing: the default locale's content directory"])
-    locales = {}
-    for locale_dir in sorted(p for p in content_dir.iterdir() if p.is_dir()):
-        locales[locale_dir.name] = LocaleContent(locale_dir.name, load_locale_data(locale_dir))
-    return Content(locales)
+    base_dir = content_dir / DEFAULT_LOCALE
+    if not base_dir.is_dir():
+        return {}, [f"{base_dir}: missing: the default locale's content directory"]
+    try:
+        base = load_locale_data(base_dir)
+    except ContentError as exc:
+        return {}, exc.problems
+    locales, problems = {DEFAULT_LOCALE: base}, []
+    for locale_dir in sorted(p for p in content_dir.iterdir() if p.is_dir() and p.name != DEFAULT_LOCALE):
+        try:
+            locales[locale_dir.name] = load_overlay(base, base_dir, locale_dir)
+        except ContentError as exc:
+            problems += exc.problems
+    return locales, problems
 
 
 def load_locale_data(locale_dir: Path) -> dict[str, Any]:
@@ -210,72 +236,158 @@ def load_locale_data(locale_dir: Path) -> dict[str, Any]:
     return data
 
 
-def validate_locale_data(data: dict[str, Any], locale_dir: Path) -> list[str]:
+def load_overlay(base: dict[str, Any], base_dir: Path, locale_dir: Path) -> dict[str, Any]:
+    """en-US content with one locale's overrides.yaml applied, validated like en-US itself."""
+    path = locale_dir / CONTENT_OVERRIDES
+    overlay = _read_overlay(path, locale_dir)
+    merged, found = merge(base, {k: v for k, v in overlay.items() if k in _schema()["properties"]},
+                          open_tables=OPEN_TABLES)
+    merged, unused = replace_words(merged, overlay.get("words", {}))
+    problems = [f"{path}: {key}: {problem}" for key, problem in [*found, *unused]]
+    if problems:
+        raise ContentError(problems)
+    problems = validate_locale_data(merged, base_dir, _overlay_locator(base_dir, path, overlay))
+    if problems:
+        raise ContentError(problems)
+    return merged
+
+
+# Per-locale tables: an override may add keys en-US doesn't have (a second emergency number).
+OPEN_TABLES = frozenset({("common", "locale"), ("common", "pronounce")})
+
+
+def _read_overlay(path: Path, locale_dir: Path) -> dict[str, Any]:
+    """The overrides file, checked for its own shape: meta, words, and content file names."""
+    problems = []
+    if not LOCALE_NAME.match(locale_dir.name):
+        problems.append(f"{locale_dir}: (directory): not a locale name like en-GB")
+    strays = sorted(p.name for p in locale_dir.iterdir() if p.name != CONTENT_OVERRIDES)
+    if strays:
+        problems.append(f"{locale_dir}: (directory): only {CONTENT_OVERRIDES} is read here; not read: {strays}")
+    if not path.is_file():
+        problems.append(f"{path}: (file): missing: a locale other than en-US is en-US plus this file")
+        raise ContentError(problems)
+    try:
+        overlay = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ContentError([*problems, f"{path}: (file): not valid YAML: {_one_line(exc)}"]) from exc
+    problems += _overlay_shape_problems(overlay, path)
+    if problems:
+        raise ContentError(problems)
+    return overlay
+
+
+def _overlay_shape_problems(overlay: Any, path: Path) -> list[str]:
+    if not isinstance(overlay, dict):
+        return [f"{path}: (top level): expected a mapping of meta, words and content file names"]
+    files = set(_schema()["properties"])
+    problems = [f"{path}: {key}: not meta, words or a content file ({', '.join(sorted(files))})"
+                for key in overlay if key not in files | {"meta", "words"}]
+    meta_errors = jsonschema.Draft202012Validator(_schema()["$defs"]["meta"]).iter_errors(overlay.get("meta"))
+    problems += [f"{path}: meta: {_one_line(error.message)}" for error in meta_errors]
+    words = overlay.get("words", {})
+    if not isinstance(words, dict) or not all(isinstance(k, str) and isinstance(v, str) and v for k, v in words.items()):
+        problems.append(f"{path}: words: expected a mapping of en-US word -> this locale's word")
+    return problems
+
+
+Locate = Callable[[str, str], str]
+
+
+def _in_directory(locale_dir: Path) -> Locate:
+    """Where a problem lives in a full locale: that file, that key."""
+    return lambda stem, key: f"{locale_dir / (stem + '.yaml')}: {key}"
+
+
+def _overlay_locator(base_dir: Path, path: Path, overlay: dict[str, Any]) -> Locate:
+    """A problem in merged content is the override's when the override set that key, else en-US's."""
+    in_base = _in_directory(base_dir)
+
+    def locate(stem: str, key: str) -> str:
+        if _reaches(overlay, [stem, *key.split(".")]):
+            return f"{path}: {stem}.{key}"
+        return in_base(stem, key)
+
+    return locate
+
+
+def _reaches(node: Any, keys: list[str]) -> bool:
+    for key in keys:
+        if isinstance(node, list):
+            return True
+        if not isinstance(node, dict) or key not in node:
+            return False
+        node = node[key]
+    return True
+
+
+def validate_locale_data(data: dict[str, Any], locale_dir: Path, locate: Locate | None = None) -> list[str]:
     """Schema errors first; cross-checks only make sense on data that fits the schema."""
+    locate = locate or _in_directory(locale_dir)
     validator = jsonschema.Draft202012Validator(_schema())
-    problems = [_describe(error, locale_dir) for error in sorted(validator.iter_errors(data), key=_error_order)]
+    problems = [_describe(error, locale_dir, locate) for error in sorted(validator.iter_errors(data), key=_error_order)]
     if problems:
         return problems
-    return _cross_check(data, locale_dir)
+    return _cross_check(data, locate)
 
 
-def _cross_check(data: dict[str, Any], locale_dir: Path) -> list[str]:
+def _cross_check(data: dict[str, Any], locate: Locate) -> list[str]:
     problems = []
     topics = data["topics"]["topics"]
     for topic_id, topic in topics.items():
         offer = topic["follow_up"]["offer"]
         if offer not in topics and offer != data["routine"]["routine"]["id"]:
-            problems.append(f"{locale_dir / 'topics.yaml'}: topics.{topic_id}.follow_up.offer: unknown topic {offer!r}")
+            problems.append(f"{locate('topics', f'topics.{topic_id}.follow_up.offer')}: unknown topic {offer!r}")
         if len(topic.get("items", [])) > topic.get("chunk_size", 3) and "more" not in topic:
-            problems.append(f"{locale_dir / 'topics.yaml'}: topics.{topic_id}.more: needed when items span several chunks")
-    problems += _check_screening(data["screening"]["screening"], locale_dir / "screening.yaml")
-    problems += _check_routine(data["routine"]["routine"], topics, locale_dir / "routine.yaml")
+            problems.append(f"{locate('topics', f'topics.{topic_id}.more')}: needed when items span several chunks")
+    problems += _check_screening(data["screening"]["screening"], locate)
+    problems += _check_routine(data["routine"]["routine"], topics, locate)
     ids = [c["id"] for c in data["causes"]["causes"]]
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
-        problems.append(f"{locale_dir / 'causes.yaml'}: causes: id {dup!r} appears more than once")
+        problems.append(f"{locate('causes', 'causes')}: id {dup!r} appears more than once")
     declared = set(data["common"]["locale"]) | set(data["common"]["placeholders"])
-    for file_stem, key, text in _texts(data):
+    for file_stem, key, text in iter_texts(data):
         for name in _placeholders(text):
             if name not in declared:
-                problems.append(f"{locale_dir / (file_stem + '.yaml')}: {key}: undeclared placeholder {{{name}}}")
+                problems.append(f"{locate(file_stem, key)}: undeclared placeholder {{{name}}}")
     return problems
 
 
-def _check_screening(screening: dict[str, Any], path: Path) -> list[str]:
+def _check_screening(screening: dict[str, Any], locate: Locate) -> list[str]:
     """Questions come once each, emergency first; `outranks` names real rules."""
     problems = []
     ids = [q["id"] for q in screening["questions"]]
     if sorted(ids) != sorted(set(ids)) or not ids or ids[0] != "emergency":
-        problems.append(f"{path}: screening.questions: each question once, the emergency gate first (got {ids})")
+        problems.append(f"{locate('screening', 'screening.questions')}: each question once, the emergency gate first (got {ids})")
     rule_ids = {r["id"] for r in screening["rules"]}
     for index, rule in enumerate(screening["rules"]):
         for target in rule.get("outranks", []):
             if target not in rule_ids:
-                problems.append(f"{path}: screening.rules.{index}.outranks: unknown rule {target!r}")
+                problems.append(f"{locate('screening', f'screening.rules.{index}.outranks')}: unknown rule {target!r}")
     return problems
 
 
-def _check_routine(routine: dict[str, Any], topics: dict[str, Any], path: Path) -> list[str]:
+def _check_routine(routine: dict[str, Any], topics: dict[str, Any], locate: Locate) -> list[str]:
     """The routine's follow-up opens a real topic, and its step ids are unique (progress names steps by number)."""
     problems = []
     if routine["follow_up"]["offer"] not in topics:
-        problems.append(f"{path}: routine.follow_up.offer: unknown topic {routine['follow_up']['offer']!r}")
+        problems.append(f"{locate('routine', 'routine.follow_up.offer')}: unknown topic {routine['follow_up']['offer']!r}")
     if routine["id"] in topics:
-        problems.append(f"{path}: routine.id: {routine['id']!r} is also a topic, so an offer of it would be ambiguous")
+        problems.append(f"{locate('routine', 'routine.id')}: {routine['id']!r} is also a topic, so an offer of it would be ambiguous")
     ids = [step["id"] for step in routine["steps"]]
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
-        problems.append(f"{path}: routine.steps: id {dup!r} appears more than once")
+        problems.append(f"{locate('routine', 'routine.steps')}: id {dup!r} appears more than once")
     return problems
 
 
-def _texts(node: Any, path: tuple[str, ...] = ()):
-    """Yield (file stem, dotted key, text) for every string in the content."""
+def iter_texts(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str, str]]:
+    """Yield (file stem, dotted key, text) for every string in the content (meta excepted)."""
     if isinstance(node, dict):
         for key, value in node.items():
-            yield from _texts(value, path + (str(key),))
+            yield from iter_texts(value, path + (str(key),))
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            yield from _texts(value, path + (str(index),))
+            yield from iter_texts(value, path + (str(index),))
     elif isinstance(node, str) and path and path[1:2] != ("meta",):
         yield path[0], ".".join(path[1:]), node
 
@@ -296,7 +408,7 @@ def _error_order(error: jsonschema.ValidationError) -> tuple[str, ...]:
     return tuple(str(p) for p in error.absolute_path)
 
 
-def _describe(error: jsonschema.ValidationError, locale_dir: Path) -> str:
+def _describe(error: jsonschema.ValidationError, locale_dir: Path, locate: Locate) -> str:
     path = [str(p) for p in error.absolute_path]
     if not path:
         missing = re.findall(r"'(\w+)' is a required property", error.message)
@@ -306,9 +418,8 @@ def _describe(error: jsonschema.ValidationError, locale_dir: Path) -> str:
         if unexpected:
             return f"{locale_dir / (unexpected[0] + '.yaml')}: (file): not a known content file"
         return f"{locale_dir}: (top level): {_one_line(error.message)}"
-    file_part = locale_dir / f"{path[0]}.yaml"
     key = ".".join(path[1:]) or "(top level)"
-    return f"{file_part}: {key}: {_one_line(error.message)}"
+    return f"{locate(path[0], key)}: {_one_line(error.message)}"
 
 
 def _one_line(exc: object) -> str:

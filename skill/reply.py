@@ -5,7 +5,9 @@ platform's limits, so every response is shaped the same way and checked in one p
 """
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
@@ -47,22 +49,43 @@ class Reply:
 
 
 ACRONYM = re.compile(r"\b([A-Z]{2,4})\b")
+NO_PRONUNCIATIONS: Mapping[str, str] = {}
 
 
-def to_ssml(segments: list[Segment]) -> str:
-    """Escape text, spell acronyms (ALS, MRI) letter by letter, turn pauses into chained
-    breaks, wrap in <speak>. Content stays plain text that also reads well on a card."""
+def to_ssml(segments: list[Segment], pronounce: Mapping[str, str] = NO_PRONUNCIATIONS) -> str:
+    """Escape text, spell acronyms (ALS, MRI) letter by letter, say listed written forms the
+    locale's way ("000" as "triple zero"), turn pauses into chained breaks, wrap in <speak>.
+    Content stays plain text that also reads well on a card."""
     parts: list[str] = []
     for segment in segments:
         if isinstance(segment, Pause):
             parts.extend(_breaks(segment.seconds))
         elif segment.strip():
-            text = escape(" ".join(segment.split()))
-            parts.append(ACRONYM.sub(r'<say-as interpret-as="characters">\1</say-as>', text))
+            parts.append(_spoken(" ".join(segment.split()), pronounce))
     ssml = "<speak>" + " ".join(parts) + "</speak>"
     if len(ssml) > MAX_SPEECH_CHARS:
         raise ValueError(f"speech is {len(ssml)} characters, over the {MAX_SPEECH_CHARS} limit")
     return ssml
+
+
+def _spoken(text: str, pronounce: Mapping[str, str]) -> str:
+    """One pass over the escaped text, so a pronunciation never lands inside another tag."""
+    aliases = {escape(written): spoken for written, spoken in pronounce.items()}
+
+    def tag(match: re.Match[str]) -> str:
+        if match.group("acronym"):
+            return f'<say-as interpret-as="characters">{match.group("acronym")}</say-as>'
+        alias = escape(aliases[match.group("written")], {'"': "&quot;"})
+        return f'<sub alias="{alias}">{match.group("written")}</sub>'
+
+    return _pattern(tuple(sorted(aliases, key=len, reverse=True))).sub(tag, escape(text))
+
+
+@functools.lru_cache(maxsize=32)
+def _pattern(written_forms: tuple[str, ...]) -> re.Pattern[str]:
+    """Listed written forms (longest first, whole words only), then acronyms."""
+    choices = [rf"(?<!\w)(?P<written>{'|'.join(map(re.escape, written_forms))})(?!\w)"] if written_forms else []
+    return re.compile("|".join([*choices, rf"\b(?P<acronym>[A-Z]{{2,4}})\b"]))
 
 
 def _breaks(seconds: float) -> list[str]:
@@ -75,11 +98,11 @@ def _breaks(seconds: float) -> list[str]:
     return breaks
 
 
-def render(reply: Reply, builder: ResponseFactory) -> Response:
+def render(reply: Reply, builder: ResponseFactory, pronounce: Mapping[str, str] = NO_PRONUNCIATIONS) -> Response:
     """Fill the SDK's response builder from a Reply, always setting shouldEndSession explicitly."""
-    builder.speak(to_ssml(reply.speech))
+    builder.speak(to_ssml(reply.speech, pronounce))
     if reply.reprompt is not None:
-        builder.ask(to_ssml(reply.reprompt))
+        builder.ask(to_ssml(reply.reprompt, pronounce))
     if reply.permission_scopes:
         builder.set_card(AskForPermissionsConsentCard(permissions=list(reply.permission_scopes)))
     elif reply.card_title and reply.card_text:

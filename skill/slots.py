@@ -13,6 +13,8 @@ from pathlib import Path
 from ask_sdk_model import Intent, Slot
 from ask_sdk_model.slu.entityresolution import StatusCode
 
+from .locales import load_models
+
 MAX_HEARD_CHARS = 60
 
 
@@ -25,7 +27,11 @@ class SlotCatalog:
 
     @classmethod
     def from_model(cls, model_path: Path) -> "SlotCatalog":
-        model = json.loads(Path(model_path).read_text(encoding="utf-8"))
+        return cls.from_model_data(json.loads(Path(model_path).read_text(encoding="utf-8")))
+
+    @classmethod
+    def from_model_data(cls, model: dict) -> "SlotCatalog":
+        """The catalog of an already-loaded model (a generated locale has no file of its own)."""
         types: dict[str, dict[str, str]] = {}
         for slot_type in model["interactionModel"]["languageModel"].get("types", []):
             lookup = types.setdefault(slot_type["name"], {})
@@ -46,6 +52,34 @@ class SlotCatalog:
 
     def lookup(self, slot_type: str, heard: str) -> str | None:
         return self.types.get(slot_type, {}).get(_normal(heard))
+
+    def for_locale(self, locale: str | None) -> "SlotCatalog":
+        """A lone catalog serves every locale (SlotCatalogs holds one per locale)."""
+        return self
+
+
+class SlotCatalogs:
+    """One SlotCatalog per locale: en-GB's synonyms differ from en-US's. A request in a locale
+    without a model gets en-US's catalog, as it gets en-US's content."""
+
+    def __init__(self, by_locale: dict[str, SlotCatalog], default_locale: str = "en-US"):
+        if default_locale not in by_locale:
+            raise ValueError(f"no slot catalog for the default locale {default_locale}")
+        self.by_locale = by_locale
+        self.default_locale = default_locale
+
+    @classmethod
+    def from_models(cls, models: dict[str, dict]) -> "SlotCatalogs":
+        return cls({locale: SlotCatalog.from_model_data(model) for locale, model in models.items()})
+
+    @classmethod
+    def from_model_dir(cls, model_dir: Path) -> "SlotCatalogs":
+        """Every locale's catalog: en-US.json and the models generated from its overrides.
+        Raises ModelError (or OSError) naming the file when a model can't be built."""
+        return cls.from_models(load_models(model_dir))
+
+    def for_locale(self, locale: str | None) -> SlotCatalog:
+        return self.by_locale.get(locale or self.default_locale) or self.by_locale[self.default_locale]
 
 
 def _normal(text: str) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import posixpath
 from collections.abc import Callable, Mapping
@@ -95,6 +96,7 @@ def require_signature_headers(headers: Mapping[str, str]) -> tuple[str, str]:
 # --------------------------------------------------------------------------- rule 2
 
 
+@functools.lru_cache(maxsize=256)  # Alexa repeats a few URLs; refusals raise, so are never kept
 def check_certificate_url(url: str) -> str:
     """Rule 2: accept only ``https://s3.amazonaws.com[:443]/echo.api/...``; return it canonical.
 

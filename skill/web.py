@@ -1,17 +1,27 @@
-"""The thin HTTP edge: verify -> deserialise -> invoke -> serialise, and nothing else."""
+"""The thin HTTP edge: verify -> deserialise -> invoke -> serialise, and nothing else.
+
+Every ``POST /alexa`` is observed from here (``skill/observability.py``): this is the one
+place that knows whether a request was refused, how long it took and what it asked, so the
+one JSON log line and the request metrics are written here, once, whatever the outcome.
+"""
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Mapping
 
-from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_core.skill import CustomSkill
-from ask_sdk_model import RequestEnvelope
 from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
 
-from .persistence import StoreError, SQLiteStore
-from .verify import RequestVerifier, VerificationError
+from .envelope import EnvelopeReader, ResponseWriter
+from .observability import HealthCheckedStore, Metrics, RequestLog, RequestRecord, observe_request
+from .persistence import StoreError
+from .verify import CERT_URL_HEADER, SIGNATURE_HEADER, RequestVerifier, VerificationError
 
 log = logging.getLogger(__name__)
+
+Answer = tuple[Response, int] | Response
 
 
 def error(status: int, reason: str) -> tuple[Response, int]:
@@ -19,37 +29,88 @@ def error(status: int, reason: str) -> tuple[Response, int]:
     return jsonify(error=reason), status
 
 
-def alexa_blueprint(verifier: RequestVerifier, skill: CustomSkill, store: SQLiteStore) -> Blueprint:
+class AlexaEndpoint:
+    """``POST /alexa``: one Alexa request in, one Alexa response (or a short JSON error) out."""
+
+    def __init__(self, verifier: RequestVerifier, skill: CustomSkill) -> None:
+        self.verifier = verifier
+        self.skill = skill
+        self.reader = EnvelopeReader()
+        self.writer = ResponseWriter()
+
+    def answer(self, record: RequestRecord, headers: Mapping[str, str], body: bytes) -> Answer:
+        """Verify, deserialise, invoke; note on ``record`` how it went."""
+        try:
+            document = self.verifier.verify(headers, body)
+        except VerificationError as exc:
+            return _reject(record, exc.reason)
+        try:
+            envelope = self.reader.read(document)
+        except Exception:  # the SDK raises several types for odd fields
+            return _reject(record, "malformed request")
+        record.describe(envelope)
+        try:
+            response = self.skill.invoke(request_envelope=envelope, context=None)
+        except Exception as exc:
+            log.exception("dispatch failed")
+            record.fail(500, f"dispatch failed: {type(exc).__name__}")
+            return error(500, "internal error")
+        return _json(self.writer.document(response))
+
+
+def _json(document: object) -> Response:
+    """Compact JSON; what ``jsonify`` makes, minus its sorting and pretty-printing machinery."""
+    return Response(json.dumps(document, separators=(",", ":")), mimetype="application/json")
+
+
+def _reject(record: RequestRecord, reason: str) -> tuple[Response, int]:
+    record.reject(400, reason)
+    return error(400, reason)
+
+
+def _signature_headers() -> dict[str, str]:
+    """Just the two headers verification reads (werkzeug looks names up case-insensitively).
+
+    Handing over all of ``request.headers`` would make the verifier walk the whole WSGI
+    environ on every request to fold the names.
+    """
+    headers = request.headers
+    return {name: value for name in (CERT_URL_HEADER, SIGNATURE_HEADER) if (value := headers.get(name)) is not None}
+
+
+def _read_body(record: RequestRecord) -> bytes:
+    """The raw body; an oversized one is refused (413) and recorded as such."""
+    try:
+        return request.get_data(cache=False)
+    except HTTPException as exc:
+        record.reject(exc.code or 400, (exc.name or "bad request").lower())
+        raise
+
+
+def alexa_blueprint(
+    verifier: RequestVerifier, skill: CustomSkill, store: HealthCheckedStore, metrics: Metrics
+) -> Blueprint:
     blueprint = Blueprint("alexa", __name__)
-    serializer = DefaultSerializer()
+    endpoint = AlexaEndpoint(verifier, skill)
+    request_log = RequestLog()
 
     @blueprint.post("/alexa")
-    def alexa() -> tuple[Response, int] | Response:
-        body = request.get_data(cache=False)
-        try:
-            verifier.verify(request.headers, body)
-        except VerificationError as exc:
-            log.warning("rejected request: %s", exc.reason)
-            return error(400, exc.reason)
-        try:
-            envelope = serializer.deserialize(body.decode("utf-8"), RequestEnvelope)
-        except Exception as exc:  # the SDK raises several types for odd fields
-            log.warning("rejected request: malformed request (%s)", type(exc).__name__)
-            return error(400, "malformed request")
-        try:
-            response = skill.invoke(request_envelope=envelope, context=None)
-        except Exception:
-            log.exception("dispatch failed")
-            return error(500, "internal error")
-        return jsonify(serializer.serialize(response))
+    def alexa() -> Answer:
+        with observe_request(metrics, request_log) as record:
+            return endpoint.answer(record, _signature_headers(), _read_body(record))
 
     @blueprint.get("/healthz")
-    def healthz() -> tuple[Response, int] | Response:
+    def healthz() -> Answer:
         try:
             store.check()
         except StoreError as exc:
             log.error("health check failed: %s", exc)
             return jsonify(status="unavailable", store="error"), 503
         return jsonify(status="ok", store="ok")
+
+    @blueprint.get("/metrics")
+    def metrics_page() -> Response:
+        body, content_type = metrics.exposition()
+        return Response(body, headers={"Content-Type": content_type})
 
     return blueprint

@@ -11,6 +11,8 @@ from flask import Flask
 
 from conversation import SKILL_ID, Conversation
 from pki import DEFAULT_URL, TestPKI, shared_pki, signed_headers
+from store_servers import (  # noqa: F401 (fixtures for the store, Lambda and resilience tests)
+    dynamodb_endpoint, dynamodb_table, postgres_schema_url, postgres_url, private_postgres)
 from skill.app import create_app
 from skill.config import REPO_ROOT, Config
 

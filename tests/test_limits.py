@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import xml.etree.ElementTree as ET
 from typing import Any, Callable
 
 import pytest
@@ -18,6 +17,7 @@ from conversation import Conversation, Turn
 from skill import build
 from skill.config import REPO_ROOT
 from skill.content import load_content
+from skill.validation.speech import ssml_problems  # the same checker `backtwitch validate` runs
 
 MODEL = json.loads((REPO_ROOT / "interaction_model" / "en-US.json").read_text(encoding="utf-8"))
 MODEL_INTENTS = sorted(intent["name"] for intent in MODEL["interactionModel"]["languageModel"]["intents"])
@@ -29,11 +29,7 @@ TOPICS_WITH_MORE = sorted(intent for intent, topic in build.TOPIC_INTENTS.items(
 MAX_SPEECH_CHARS = 8000
 MAX_CARD_CHARS = 8000
 MAX_RESPONSE_BYTES = 24 * 1024
-MAX_BREAK_MS = 10_000
 MAX_TURNS = 40
-SSML_TAGS = {"speak", "p", "s", "break", "emphasis", "prosody", "say-as", "sub", "phoneme", "lang", "voice", "w",
-             "audio", "amazon:effect", "amazon:domain", "amazon:emotion"}
-AMAZON_NS = "urn:test:amazon-ssml"
 SPOKEN_URL = re.compile(r"http|www|\.com", re.IGNORECASE)
 NAMED_PERSON = re.compile(r"\bDr\.|\bMark\b|\bReyes\b")
 
@@ -41,30 +37,6 @@ Step = tuple[str, Turn]
 
 
 # --- what every response must satisfy ---------------------------------------------------------
-
-def ssml_problems(ssml: str) -> list[str]:
-    """SSML parses, has one <speak> root, uses supported tags only, and no break over 10 s."""
-    try:
-        root = ET.fromstring(ssml.replace("<speak", f'<speak xmlns:amazon="{AMAZON_NS}"', 1))
-    except ET.ParseError as exc:
-        return [f"SSML is not well-formed XML ({exc})"]
-    problems = []
-    if root.tag != "speak":
-        problems.append(f"SSML root is <{root.tag}>, not <speak>")
-    for element in root.iter():
-        tag = element.tag.replace("{" + AMAZON_NS + "}", "amazon:")
-        if tag not in SSML_TAGS:
-            problems.append(f"unsupported SSML tag <{tag}>")
-        if tag == "speak" and element is not root:
-            problems.append("nested <speak>")
-        if tag == "break" and "time" in element.attrib:
-            match = re.fullmatch(r"(\d+(?:\.\d+)?)(ms|s)", element.attrib["time"])
-            if not match:
-                problems.append(f"unreadable break time {element.attrib['time']!r}")
-            elif float(match[1]) * (1 if match[2] == "ms" else 1000) > MAX_BREAK_MS:
-                problems.append(f"break of {element.attrib['time']} is over 10 s")
-    return problems
-
 
 def response_problems(turn: Turn, session_ended_request: bool = False) -> list[str]:
     """Everything wrong with one response, as short sentences."""
@@ -224,17 +196,6 @@ def test_following_every_offer_ends_the_conversation_within_the_turn_limit(talk)
     steps = first_launch(talk)
     assert steps[-1][1].ends_session is True, (
         f"after {len(steps)} turns of yes and no the session is still open; last heard: {steps[-1][1].speech!r}")
-
-
-def test_the_ssml_check_catches_what_it_should():
-    """Guards the checker: it must reject what Alexa rejects."""
-    assert ssml_problems("<speak>Hello <break time=\"400ms\"/> there.</speak>") == []
-    assert ssml_problems("<speak><amazon:effect name=\"whispered\">hi</amazon:effect></speak>") == []
-    assert ssml_problems("<speak>salt & vinegar</speak>")
-    assert ssml_problems("<speak>a</speak><speak>b</speak>")
-    assert ssml_problems("<speak><break time=\"11s\"/></speak>")
-    assert ssml_problems("<speak><blink>hi</blink></speak>")
-    assert ssml_problems("<p>no speak root</p>")
 
 
 def test_the_response_check_catches_what_it_should():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..flows.answers import Pending, cause_reply, topic_reply, which_cause_reply
 from ..reply import Reply
-from ..slots import SlotCatalog, heard_value, resolved_id, slot_of
+from ..slots import SlotCatalog, SlotCatalogs, heard_value, resolved_id, slot_of
 from .base import IntentHandler, Turn
 
 
@@ -23,13 +23,13 @@ class CauseHandler(IntentHandler):
 
     intent_names = ("CauseIntent",)
 
-    def __init__(self, catalog: SlotCatalog):
+    def __init__(self, catalog: SlotCatalogs | SlotCatalog):
         self.catalog = catalog
 
     def answer(self, turn: Turn) -> tuple[Reply, Pending]:
         intent = turn.handler_input.request_envelope.request.intent
         slot = slot_of(intent, "cause")
-        cause = turn.content.cause(resolved_id(slot, "CAUSE", self.catalog) or "")
+        cause = turn.content.cause(resolved_id(slot, "CAUSE", self.catalog.for_locale(turn.content.locale)) or "")
         if cause is None:
             reply, pending = which_cause_reply(turn.content, heard_value(slot))
             reply.speech = [*turn.opening(), *reply.speech]

@@ -33,7 +33,7 @@ class Turn:
     def respond(self, reply: Reply, pending: Pending = None) -> Response:
         if pending and not reply.ends_session:
             self.session["pending"] = pending
-        return render(reply, self.handler_input.response_builder)
+        return render(reply, self.handler_input.response_builder, self.content.pronounce)
 
 
 class IntentHandler(AbstractRequestHandler):

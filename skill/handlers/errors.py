@@ -9,6 +9,7 @@ from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import Response
 
 from ..content import Content
+from ..observability import note_skill_error
 from ..reply import Reply, render
 
 log = logging.getLogger(__name__)
@@ -26,8 +27,9 @@ class ApologiseOnErrorHandler(AbstractExceptionHandler):
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
         envelope = handler_input.request_envelope
         log.error("error handling %s: %s", getattr(envelope.request, "object_type", "?"), exception, exc_info=exception)
+        note_skill_error(exception)  # the request's log line and metrics say "error"
         if is_request_type("SessionEndedRequest")(handler_input) or envelope.session is None:
             return handler_input.response_builder.response
         content = self.content.for_locale(getattr(envelope.request, "locale", None))
         reply = Reply(speech=[content.phrase("error")], reprompt=[content.phrase("error_reprompt")])
-        return render(reply, handler_input.response_builder)
+        return render(reply, handler_input.response_builder, content.pronounce)

@@ -15,6 +15,9 @@ log = logging.getLogger(__name__)
 HEARD_DISCLAIMER = "heard_disclaimer"  # persistent, per user
 DISCLAIMER_DUE = "disclaimer_due"  # session: the disclaimer has not been said yet
 DISCLAIMER_SPOKEN = "disclaimer_spoken"  # request: this reply says it
+# Requests that start no conversation: nothing is read from or written to the store for them
+# (a CanFulfillIntentRequest must have no side effects and leave no session state).
+NOT_A_VISIT = frozenset({"SessionEndedRequest", "CanFulfillIntentRequest"})
 
 
 class BindContentInterceptor(AbstractRequestInterceptor):
@@ -53,7 +56,7 @@ class DisclaimerDueInterceptor(AbstractRequestInterceptor):
     def process(self, handler_input: HandlerInput) -> None:
         envelope = handler_input.request_envelope
         session = envelope.session
-        if session is None or not session.new or get_request_type(handler_input) == "SessionEndedRequest":
+        if session is None or not session.new or get_request_type(handler_input) in NOT_A_VISIT:
             return
         manager = handler_input.attributes_manager
         heard = False
@@ -78,17 +81,6 @@ class DisclaimerHeardInterceptor(AbstractResponseInterceptor):
             manager.save_persistent_attributes()
         except StoreError as exc:
             log.warning("store unavailable, disclaimer will be repeated next time: %s", exc)
-
-
-class RequestLogInterceptor(AbstractRequestInterceptor):
-    """One line per request: what was asked, never who asked or what symptoms they gave."""
-
-    def process(self, handler_input: HandlerInput) -> None:
-        request = handler_input.request_envelope.request
-        request_type = get_request_type(handler_input)
-        intent = get_intent_name(handler_input) if request_type == "IntentRequest" else "-"
-        log.info("request id=%s type=%s intent=%s locale=%s", request.request_id, request_type, intent,
-                 getattr(request, "locale", None))
 
 
 class RememberReplyInterceptor(AbstractResponseInterceptor):

@@ -30,6 +30,7 @@ from ..persistence import StoreError, user_id_of
 from ..reply import Reply, Segment
 from ..slots import number_value, slot_of
 from .base import IntentHandler, Turn
+from .interceptors import NOT_A_VISIT
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ class SavedProgressInterceptor(AbstractRequestInterceptor):
         envelope = handler_input.request_envelope
         if envelope.session is None or not envelope.session.new or user_id_of(envelope) is None:
             return
-        if get_request_type(handler_input) == "SessionEndedRequest":
+        if get_request_type(handler_input) in NOT_A_VISIT:
             return
         manager = handler_input.attributes_manager
         try:

@@ -29,7 +29,7 @@ from ..flows.screening import (
     record,
 )
 from ..reply import Reply, Segment
-from ..slots import SlotCatalog, heard_value, parse_duration_days, resolved_id, slot_of
+from ..slots import SlotCatalog, SlotCatalogs, heard_value, parse_duration_days, resolved_id, slot_of
 from .base import IntentHandler, Turn
 
 SCREENING_INTENT = "ScreeningIntent"
@@ -49,9 +49,9 @@ def asked_question(handler_input: HandlerInput) -> str | None:
 class ScreeningTurn:
     """Reads answers from the request and answers with the next step, as Turn does for topics."""
 
-    def __init__(self, turn: Turn, catalog: SlotCatalog):
+    def __init__(self, turn: Turn, catalog: SlotCatalogs | SlotCatalog):
         self.turn = turn
-        self.catalog = catalog
+        self.catalog = catalog.for_locale(turn.content.locale)
         self.content: LocaleContent = turn.content
         self.state = ScreeningState.from_session(turn.session.get(SESSION_KEY))
         self.asked = self.content.screening.question(asked_question(turn.handler_input) or "")
@@ -172,7 +172,7 @@ class BareAnswerInterceptor(AbstractRequestInterceptor):
 
     REPLACEMENT = {YES: "AMAZON.YesIntent", NO: "AMAZON.NoIntent", UNSURE: "AMAZON.FallbackIntent"}
 
-    def __init__(self, catalog: SlotCatalog):
+    def __init__(self, catalog: SlotCatalogs | SlotCatalog):
         self.catalog = catalog
 
     def process(self, handler_input: HandlerInput) -> None:
@@ -181,7 +181,8 @@ class BareAnswerInterceptor(AbstractRequestInterceptor):
         if intent is None or intent.name != SCREENING_INTENT or asked_question(handler_input) is not None:
             return
         heard = [heard_value(slot) for slot in (intent.slots or {}).values() if heard_value(slot)]
-        answers = {self.catalog.lookup(GENERIC_ANSWER_TYPE, words) for words in heard}
+        catalog = self.catalog.for_locale(getattr(request, "locale", None))
+        answers = {catalog.lookup(GENERIC_ANSWER_TYPE, words) for words in heard}
         if len(heard) == 1 and len(answers) == 1 and None not in answers:
             request.intent = Intent(name=self.REPLACEMENT[answers.pop()], slots={},
                                     confirmation_status=IntentConfirmationStatus.NONE)
@@ -202,7 +203,7 @@ class ScreeningHandler(IntentHandler):
 
     intent_names = (SCREENING_INTENT, "IsItSeriousIntent")
 
-    def __init__(self, catalog: SlotCatalog):
+    def __init__(self, catalog: SlotCatalogs | SlotCatalog):
         self.catalog = catalog
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
@@ -250,7 +251,7 @@ class ScreeningCommandHandler(IntentHandler):
         "AMAZON.CancelIntent": "stop",
     }
 
-    def __init__(self, catalog: SlotCatalog):
+    def __init__(self, catalog: SlotCatalogs | SlotCatalog):
         self.catalog = catalog
         self.intent_names = tuple(self.COMMANDS)
 

@@ -1,0 +1,302 @@
+"""Every locale from one source: en-US plus a small override file per locale.
+
+Five hand-kept copies of the content and the interaction model would drift apart within a
+release (a fixed fact in one, a new intent missing in another), so only en-US is written out in
+full. Another locale is en-US with its differences applied:
+
+- content: ``content/<locale>/overrides.yaml`` holds ``words`` (whole-word replacements such as
+  spelling, applied to every text) and, under the content file names, the keys to change
+  (deep-merged over en-US; list items with an ``id`` merge by id);
+- interaction model: ``interaction_model/overrides/<locale>.yaml`` adds or removes sample
+  utterances and slot synonyms on top of ``en-US.json``.
+
+An override may only change what en-US has: a key or id en-US lacks is reported (it is almost
+always a typo, and a typo would otherwise leave the en-US words in place without a sound).
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+DEFAULT_LOCALE = "en-US"
+LOCALE_NAME = re.compile(r"^[a-z]{2}-[A-Z]{2}$")
+CONTENT_OVERRIDES = "overrides.yaml"
+MODEL_OVERRIDES = "overrides"
+# Keys whose strings are identifiers or sources, never words a listener hears or reads.
+NOT_WORDS = frozenset({"id", "offer", "slot", "items_from", "meta", "placeholders", "pronounce"})
+
+Problem = tuple[str, str]  # (dotted key, what is wrong)
+
+
+class ModelError(ValueError):
+    """An interaction model cannot be built; each line names the file, the key and the problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid interaction model:\n  " + "\n  ".join(problems))
+
+
+# --------------------------------------------------------------------------- discovery
+
+def model_locales(model_dir: Path) -> list[str]:
+    """en-US, then every locale with a file in interaction_model/overrides/ (sorted)."""
+    overrides = Path(model_dir) / MODEL_OVERRIDES
+    others = sorted(p.stem for p in overrides.glob("*.yaml")) if overrides.is_dir() else []
+    return [DEFAULT_LOCALE, *(locale for locale in others if locale != DEFAULT_LOCALE)]
+
+
+def model_source(model_dir: Path, locale: str) -> Path:
+    """The file a locale's model comes from: en-US.json itself, or that locale's override file."""
+    if locale == DEFAULT_LOCALE:
+        return Path(model_dir) / f"{DEFAULT_LOCALE}.json"
+    return Path(model_dir) / MODEL_OVERRIDES / f"{locale}.yaml"
+
+
+# --------------------------------------------------------------------------- content overlays
+
+def merge(base: Any, overlay: Any, open_tables: frozenset[tuple[str, ...]] = frozenset(),
+          path: tuple[str, ...] = ()) -> tuple[Any, list[Problem]]:
+    """Deep-merge `overlay` over `base` without changing either.
+
+    Mappings merge key by key; lists whose items all carry an ``id`` merge item by item; anything
+    else is replaced. A key or id missing from `base` is a problem unless its mapping's path is
+    one of `open_tables` (per-locale tables such as the pronunciation list).
+    """
+    if isinstance(base, dict) and isinstance(overlay, dict):
+        return _merge_mapping(base, overlay, open_tables, path)
+    if _is_id_list(base) and _is_id_list(overlay):
+        return _merge_by_id(base, overlay, open_tables, path)
+    return copy.deepcopy(overlay), []
+
+
+def _merge_mapping(base: dict, overlay: dict, open_tables: frozenset[tuple[str, ...]],
+                   path: tuple[str, ...]) -> tuple[dict, list[Problem]]:
+    merged, problems = copy.deepcopy(base), []
+    for key, value in overlay.items():
+        here = (*path, str(key))
+        if key not in base:
+            if path not in open_tables:
+                problems.append((".".join(here), f"en-US has no {key!r} here, so this override changes nothing"))
+                continue
+            merged[key] = copy.deepcopy(value)
+            continue
+        merged[key], found = merge(base[key], value, open_tables, here)
+        problems += found
+    return merged, problems
+
+
+def _merge_by_id(base: list, overlay: list, open_tables: frozenset[tuple[str, ...]],
+                 path: tuple[str, ...]) -> tuple[list, list[Problem]]:
+    merged, problems = copy.deepcopy(base), []
+    index = {item["id"]: position for position, item in enumerate(base)}
+    for item in overlay:
+        if item["id"] not in index:
+            problems.append((".".join(path), f"en-US has no item with id {item['id']!r}"))
+            continue
+        position = index[item["id"]]
+        merged[position], found = merge(base[position], item, open_tables, (*path, str(position)))
+        problems += found
+    return merged, problems
+
+
+def _is_id_list(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(i, dict) and "id" in i for i in value)
+
+
+def replace_words(data: Any, words: dict[str, str]) -> tuple[Any, list[Problem]]:
+    """Apply whole-word replacements (``fibers: fibres``) to every listener-facing string.
+
+    Case follows the original's first letter. A word that never occurs is reported: it is
+    either a typo or left over from text that has since changed.
+    """
+    used: set[str] = set()
+    patterns = {word: re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", re.IGNORECASE) for word in words}
+
+    def swap(text: str) -> str:
+        for word, pattern in patterns.items():
+            text, count = pattern.subn(lambda m, w=word: _same_case(m.group(0), words[w]), text)
+            if count:
+                used.add(word)
+        return text
+
+    result = _map_words(data, swap)
+    problems = [(f"words.{word}", "never occurs in the content, so it replaces nothing")
+                for word in words if word not in used]
+    return result, problems
+
+
+def _same_case(original: str, replacement: str) -> str:
+    return replacement[:1].upper() + replacement[1:] if original[:1].isupper() else replacement
+
+
+def _map_words(node: Any, swap: Any, key: str = "") -> Any:
+    if key in NOT_WORDS:
+        return node
+    if isinstance(node, dict):
+        return {k: _map_words(v, swap, str(k)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_map_words(item, swap) for item in node]
+    return swap(node) if isinstance(node, str) else node
+
+
+# --------------------------------------------------------------------------- interaction models
+
+_MODEL_OVERRIDE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "note": {"type": "string"},
+        "invocation_name": {"type": "string", "minLength": 1},
+        "samples": {"type": "object", "additionalProperties": {"$ref": "#/$defs/change"}},
+        "synonyms": {
+            "type": "object",
+            "additionalProperties": {"type": "object", "additionalProperties": {"$ref": "#/$defs/change"}},
+        },
+    },
+    "$defs": {
+        "change": {
+            "type": "object",
+            "additionalProperties": False,
+            "minProperties": 1,
+            "properties": {
+                "add": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                "remove": {"type": "array", "items": {"type": "string", "minLength": 1}},
+            },
+        },
+    },
+}
+
+
+def read_json_model(path: Path) -> dict[str, Any]:
+    """A hand-kept ASK model file; a file that is not JSON or lacks the language model is a ModelError."""
+    try:
+        model = json.loads(Path(path).read_text(encoding="utf-8"))
+        model["interactionModel"]["languageModel"]["intents"]
+    except (OSError, ValueError) as exc:
+        raise ModelError([f"{path}: (file): not a readable JSON model: {_one_line(exc)}"]) from exc
+    except (KeyError, TypeError) as exc:
+        raise ModelError([f"{path}: interactionModel.languageModel: missing {exc}"]) from exc
+    return model
+
+
+def load_model(model_dir: Path, locale: str) -> dict[str, Any]:
+    """The ASK model of `locale`: en-US.json, or en-US.json with that locale's overrides applied."""
+    base = read_json_model(model_source(model_dir, DEFAULT_LOCALE))
+    if locale == DEFAULT_LOCALE:
+        return base
+    path = model_source(model_dir, locale)
+    overrides = _read_model_overrides(path)
+    model, problems = apply_model_overrides(base, overrides)
+    if problems:
+        raise ModelError([f"{path}: {key}: {problem}" for key, problem in problems])
+    return model
+
+
+def load_models(model_dir: Path) -> dict[str, dict[str, Any]]:
+    """Every locale's model, collecting all problems before failing."""
+    models, problems = {}, []
+    for locale in model_locales(model_dir):
+        try:
+            models[locale] = load_model(model_dir, locale)
+        except ModelError as exc:
+            problems += [p for p in exc.problems if p not in problems]
+    if problems:
+        raise ModelError(problems)
+    return models
+
+
+def _read_model_overrides(path: Path) -> dict[str, Any]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ModelError([f"{path}: (file): not valid YAML: {_one_line(exc)}"]) from exc
+    validator = jsonschema.Draft202012Validator(_MODEL_OVERRIDE_SCHEMA)
+    problems = [f"{path}: {'.'.join(map(str, e.absolute_path)) or '(top level)'}: {_one_line(e.message)}"
+                for e in validator.iter_errors(raw)]
+    if problems:
+        raise ModelError(problems)
+    return raw
+
+
+def apply_model_overrides(base: dict[str, Any], overrides: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    """en-US's model with a locale's changes; each change must fit what en-US has."""
+    model = copy.deepcopy(base)
+    language = model["interactionModel"]["languageModel"]
+    if "invocation_name" in overrides:
+        language["invocationName"] = overrides["invocation_name"]
+    intents = {intent["name"]: intent for intent in language["intents"]}
+    problems = []
+    for name, change in overrides.get("samples", {}).items():
+        if name not in intents:
+            problems.append((f"samples.{name}", "no such intent in en-US.json"))
+            continue
+        problems += _change_list(intents[name].setdefault("samples", []), change, f"samples.{name}")
+    types = {slot_type["name"]: slot_type for slot_type in language.get("types", [])}
+    for type_name, values in overrides.get("synonyms", {}).items():
+        problems += _change_synonyms(types.get(type_name), values, f"synonyms.{type_name}")
+    return model, problems
+
+
+def _change_synonyms(slot_type: dict[str, Any] | None, values: dict[str, Any], key: str) -> list[Problem]:
+    if slot_type is None:
+        return [(key, "no such slot type in en-US.json")]
+    by_id = {value.get("id") or value["name"]["value"]: value for value in slot_type.get("values", [])}
+    problems = []
+    for value_id, change in values.items():
+        if value_id not in by_id:
+            problems.append((f"{key}.{value_id}", "no value with that id in en-US.json"))
+            continue
+        problems += _change_list(by_id[value_id]["name"].setdefault("synonyms", []), change, f"{key}.{value_id}")
+    return problems
+
+
+def _change_list(items: list[str], change: dict[str, list[str]], key: str) -> list[Problem]:
+    """Remove, then add, in place; removing what isn't there or adding what is, is a problem."""
+    problems = []
+    for text in change.get("remove", []):
+        if text in items:
+            items.remove(text)
+        else:
+            problems.append((f"{key}.remove", f"{text!r} is not in en-US.json"))
+    for text in change.get("add", []):
+        if text in items:
+            problems.append((f"{key}.add", f"{text!r} is already in en-US.json"))
+        else:
+            items.append(text)
+    return problems
+
+
+def language_model(model: dict[str, Any]) -> dict[str, Any]:
+    return model["interactionModel"]["languageModel"]
+
+
+def intents_of(model: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {intent["name"]: intent for intent in language_model(model)["intents"]}
+
+
+def slot_types_of(model: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {slot_type["name"]: slot_type for slot_type in language_model(model).get("types", [])}
+
+
+def words_of(value: dict[str, Any]) -> list[str]:
+    """A slot value's canonical name and all its synonyms."""
+    return [value["name"]["value"], *value["name"].get("synonyms", [])]
+
+
+def iter_samples(model: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(intent name, sample) for every sample utterance in the model."""
+    for intent in language_model(model)["intents"]:
+        for sample in intent.get("samples", []):
+            yield intent["name"], sample
+
+
+def _one_line(exc: object) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 200 else text[:197] + "..."

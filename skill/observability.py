@@ -1,0 +1,320 @@
+"""What the skill tells its operator: one JSON line per Alexa request and Prometheus metrics.
+
+The HTTP edge (``skill/web.py``) opens a ``RequestRecord`` for every ``POST /alexa`` with
+``observe_request``; whatever happens below it (a verification failure, a store error, an
+exception the skill apologised for) is noted on that record, and when the request is over
+the record becomes exactly one log line and one set of metric updates.
+
+Privacy: the line carries what was asked (request type, intent, locale) and how it went,
+never who asked (no user or session id, not even hashed: intent names alone reveal health
+interest) and never a slot value or session attribute (the screening's answers live there).
+
+Metrics work under gunicorn with several workers through prometheus-client's multiprocess
+mode: ``infra/gunicorn.conf.py`` sets ``PROMETHEUS_MULTIPROC_DIR`` before the app is
+imported, each worker writes its own files there, and ``/metrics`` sums them all.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Protocol, TypeVar
+
+from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
+from ask_sdk_model import RequestEnvelope
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    values,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from .persistence import StoreError
+
+__all__ = [
+    "REQUEST_LOGGER",
+    "Metrics",
+    "ObservedStore",
+    "LineFormatter",
+    "RequestLog",
+    "RequestRecord",
+    "note_skill_error",
+    "note_store_error",
+    "observe_request",
+]
+
+REQUEST_LOGGER = "skill.requests"
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 8.0)
+"""Seconds; the top bucket is Alexa's patience (about 8 s)."""
+
+_MAX_FIELD = 128  # request ids are ~80 characters; anything longer is not from Alexa
+_MAX_LABEL = 64
+_LABEL_VALUES = 64  # distinct values per label and process before "other"
+
+T = TypeVar("T")
+
+
+# --------------------------------------------------------------------------- the record
+
+
+@dataclass
+class RequestRecord:
+    """Everything the log line and the metrics say about one request."""
+
+    started: float = field(default_factory=time.perf_counter)
+    request_id: str | None = None
+    request_type: str | None = None
+    intent: str | None = None
+    locale: str | None = None
+    outcome: str = "answered"
+    status: int = 200
+    reason: str | None = None
+    store_errors: list[str] = field(default_factory=list)
+
+    def describe(self, envelope: RequestEnvelope) -> None:
+        """Copy what was asked from the envelope: ids and names only, never slots."""
+        request = envelope.request
+        self.request_id = _text(getattr(request, "request_id", None))
+        self.request_type = _text(getattr(request, "object_type", None))
+        self.locale = _text(getattr(request, "locale", None))
+        intent = getattr(request, "intent", None)
+        self.intent = _text(getattr(intent, "name", None)) if intent is not None else None
+
+    def reject(self, status: int, reason: str) -> None:
+        self.outcome, self.status, self.reason = "rejected", status, reason
+
+    def fail(self, status: int, reason: str) -> None:
+        self.outcome, self.status, self.reason = "error", status, reason
+
+    def log_fields(self, latency: float) -> dict[str, Any]:
+        return {
+            "ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            "event": "alexa_request",
+            "request_id": self.request_id,
+            "type": self.request_type,
+            "intent": self.intent,
+            "locale": self.locale,
+            "outcome": self.outcome,
+            "status": self.status,
+            "latency_ms": round(latency * 1000, 2),
+            "reason": self.reason,
+            "store_errors": self.store_errors,
+            "pid": os.getpid(),
+        }
+
+
+def _text(value: object) -> str | None:
+    return value[:_MAX_FIELD] if isinstance(value, str) else None
+
+
+_current: ContextVar[RequestRecord | None] = ContextVar("backtwitch_request", default=None)
+
+
+def note_store_error(operation: str) -> None:
+    """Mark the request in progress (if any) as having met a store error."""
+    record = _current.get()
+    if record is not None:
+        record.store_errors.append(operation)
+
+
+def note_skill_error(exception: BaseException) -> None:
+    """The skill caught ``exception`` and apologised: an answer, but an error all the same.
+
+    Only the exception's class is kept: its message may quote what the user said.
+    """
+    record = _current.get()
+    if record is not None:
+        record.fail(record.status, f"skill error: {type(exception).__name__}")
+
+
+# --------------------------------------------------------------------------- the log line
+
+
+_LEVELS = {"answered": logging.INFO, "rejected": logging.WARNING, "error": logging.ERROR}
+
+
+class RequestLog:
+    """Logs the per-request JSON line as a record of the ``skill.requests`` logger.
+
+    A logging record (not a bare ``print``) so the level follows ``SKILL_LOG_LEVEL`` and an
+    operator can route or silence it like any other logger: answered requests are INFO,
+    rejections WARNING, errors ERROR.  ``LineFormatter`` prints its message bare, so stdout
+    carries exactly one JSON object per line for it.
+    """
+
+    def __init__(self) -> None:
+        self._logger = logging.getLogger(REQUEST_LOGGER)
+
+    def write(self, record: RequestRecord, latency: float) -> None:
+        level = _LEVELS.get(record.outcome, logging.ERROR)
+        if self._logger.isEnabledFor(level):
+            fields = record.log_fields(latency)
+            fields["level"] = logging.getLevelName(level)
+            self._logger.log(level, json.dumps(fields, separators=(",", ":")))
+
+
+class LineFormatter(logging.Formatter):
+    """The skill's stdout format: request lines as bare JSON, every other record as text."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.name == REQUEST_LOGGER:
+            return record.getMessage()
+        return super().format(record)
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+class _LabelBudget:
+    """Caps the distinct values of one label, so unverified input cannot flood the metrics.
+
+    With verification on, types and intents come from Alexa and are few; with it off (local
+    use) anybody can send anything, and every new label value costs memory for ever.
+    """
+
+    def __init__(self, limit: int = _LABEL_VALUES) -> None:
+        self._limit = limit
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    def __call__(self, value: str | None) -> str:
+        if not value:
+            return "none"
+        value = value[:_MAX_LABEL]
+        if value in self._seen:
+            return value
+        with self._lock:
+            if len(self._seen) < self._limit:
+                self._seen.add(value)
+                return value
+        return "other"
+
+
+def multiprocess_mode() -> bool:
+    """True when prometheus-client was imported with ``PROMETHEUS_MULTIPROC_DIR`` set."""
+    return values.ValueClass is not values.MutexValue
+
+
+class Metrics:
+    """The skill's Prometheus metrics, in a registry of their own.
+
+    A registry per app (not the global one) lets tests build many apps in one process.  In
+    multiprocess mode the values live in per-process files anyway, and ``exposition`` reads
+    them all through a fresh ``MultiProcessCollector`` on every scrape, as documented.
+    """
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self._types, self._intents = _LabelBudget(), _LabelBudget()
+        self.requests = Counter(
+            "backtwitch_requests", "Alexa requests by request type, intent and outcome.",
+            ["type", "intent", "outcome"], registry=self.registry,
+        )
+        self.latency = Histogram(
+            "backtwitch_request_duration_seconds", "Time from receiving an Alexa request to answering it.",
+            ["outcome"], buckets=LATENCY_BUCKETS, registry=self.registry,
+        )
+        self.verification_failures = Counter(
+            "backtwitch_verification_failures", "Requests refused with HTTP 400, by reason.",
+            ["reason"], registry=self.registry,
+        )
+        self.store_errors = Counter(
+            "backtwitch_store_errors", "Store operations that failed (the skill carried on without them).",
+            ["operation"], registry=self.registry,
+        )
+
+    def observe(self, record: RequestRecord, latency: float) -> None:
+        intent = self._intents(record.intent) if record.intent else "none"
+        self.requests.labels(self._types(record.request_type), intent, record.outcome).inc()
+        self.latency.labels(record.outcome).observe(latency)
+        if record.outcome == "rejected" and record.reason:
+            self.verification_failures.labels(record.reason[:_MAX_LABEL]).inc()
+
+    def store_error(self, operation: str) -> None:
+        self.store_errors.labels(operation).inc()
+
+    def exposition(self) -> tuple[bytes, str]:
+        """The scrape body and its content type: all workers' values in multiprocess mode."""
+        if multiprocess_mode():
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)
+            return generate_latest(registry), CONTENT_TYPE_LATEST
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+@contextmanager
+def observe_request(metrics: Metrics, log: RequestLog) -> Iterator[RequestRecord]:
+    """Open the record of one request; on the way out, log it once and count it once.
+
+    An exception escaping the block is recorded as a 500 before it propagates, so even a
+    bug in the edge itself leaves its line.
+    """
+    record = RequestRecord()
+    token = _current.set(record)
+    try:
+        yield record
+    except BaseException as exc:
+        if record.outcome == "answered":
+            record.fail(500, f"edge error: {type(exc).__name__}")
+        raise
+    finally:
+        _current.reset(token)
+        latency = time.perf_counter() - record.started
+        metrics.observe(record, latency)
+        log.write(record, latency)
+
+
+# --------------------------------------------------------------------------- the store
+
+
+class HealthCheckedStore(Protocol):
+    def check(self) -> None: ...
+
+
+class ObservedStore(AbstractPersistenceAdapter):
+    """Wraps the real store so every ``StoreError`` it raises is counted and noted.
+
+    Every store call the skill makes goes through the SDK's attributes manager into this
+    adapter (or through ``check`` for ``/healthz``), and every place that catches a
+    ``StoreError`` catches one raised here: counting at this one boundary counts each of
+    them exactly once, whichever store (SQLite, PostgreSQL, ...) is behind it.
+    """
+
+    def __init__(self, inner: AbstractPersistenceAdapter, metrics: Metrics) -> None:
+        self.inner = inner
+        self._metrics = metrics
+
+    def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, Any]:
+        return self._counted("read", self.inner.get_attributes, request_envelope)
+
+    def save_attributes(self, request_envelope: RequestEnvelope, attributes: dict[str, Any]) -> None:
+        self._counted("save", self.inner.save_attributes, request_envelope, attributes)
+
+    def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
+        self._counted("delete", self.inner.delete_attributes, request_envelope)
+
+    def check(self) -> None:
+        self._counted("check", self.inner.check)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "inner":  # not set yet (copy, unpickling): no endless recursion
+            raise AttributeError(name)
+        return getattr(self.inner, name)  # close(), path...: whatever the real store offers
+
+    def _counted(self, operation: str, call: Callable[..., T], *args: Any) -> T:
+        try:
+            return call(*args)
+        except StoreError:
+            self._metrics.store_error(operation)
+            note_store_error(operation)
+            raise

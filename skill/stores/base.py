@@ -1,0 +1,103 @@
+"""What every store shares: the user key, the error type and the save semantics.
+
+A save must not lose a concurrent request's update. The ASK SDK hands a store the whole
+attribute document it read earlier in the request, so writing that document back would
+silently undo whatever another request (the same user on a second device, or a retried
+request) saved in between. Instead, `get_attributes` returns a `StoredAttributes` that
+remembers what was read, and a save writes only the top-level keys this request set,
+changed or removed, applied atomically by the store. Two requests that change different
+keys both survive; two that change the same key end with the later write, which is the
+right answer for what the skill keeps (a flag, and where the routine got to).
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+from abc import abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
+from ask_sdk_model import RequestEnvelope
+
+
+class StoreError(RuntimeError):
+    """The store could not be read or written; callers carry on without it."""
+
+
+def user_id_of(envelope: RequestEnvelope) -> str | None:
+    """The Alexa user id, from the context or (older envelopes) the session."""
+    system = envelope.context.system if envelope.context is not None else None
+    if system is not None and system.user is not None and system.user.user_id:
+        return system.user.user_id
+    session = envelope.session
+    if session is not None and session.user is not None and session.user.user_id:
+        return session.user.user_id
+    return None
+
+
+def user_key(user_id: str) -> str:
+    """The only form in which a user id reaches a store: a stable one-way SHA-256 hex digest."""
+    return hashlib.sha256(user_id.encode("utf-8")).hexdigest()
+
+
+class Store(AbstractPersistenceAdapter):
+    """An ASK persistence adapter (get, save, delete) that can also say whether it answers."""
+
+    @abstractmethod
+    def check(self) -> None:
+        """Raise StoreError unless the store can be read right now (for /healthz)."""
+
+
+class StoredAttributes(dict):
+    """A user's attributes as read from a store, remembering what was read.
+
+    The SDK keeps this very object for the request and passes it back to save, so the
+    difference between it and `loaded` is exactly what the request changed.
+    """
+
+    def __init__(self, loaded: Mapping[str, Any] | None = None):
+        super().__init__(copy.deepcopy(dict(loaded or {})))
+        self.loaded: dict[str, Any] = copy.deepcopy(dict(loaded or {}))
+
+    def mark_saved(self) -> None:
+        """After a save the stored document holds our changes: later saves diff from here."""
+        self.loaded = copy.deepcopy(dict(self))
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a save writes: keys to set and keys to remove, or (replace) the whole document."""
+
+    set: dict[str, Any] = field(default_factory=dict)
+    removed: tuple[str, ...] = ()
+    replace: bool = False
+
+
+def changes_to_save(attributes: Mapping[str, Any]) -> Changes:
+    """The changes since the read, or a whole-document replace for a dict no store handed out.
+
+    A plain dict means the caller built the document itself (the SDK's setter, a tool), so
+    it is taken as the intended full state.
+    """
+    if not isinstance(attributes, StoredAttributes):
+        return Changes(set=dict(attributes), replace=True)
+    loaded = attributes.loaded
+    changed = {key: value for key, value in attributes.items() if key not in loaded or loaded[key] != value}
+    removed = tuple(key for key in loaded if key not in attributes)
+    return Changes(set=changed, removed=removed)
+
+
+def apply_changes(document: Mapping[str, Any], changes: Changes) -> dict[str, Any]:
+    """The stored document after a save (for stores that merge in Python inside a transaction)."""
+    if changes.replace:
+        return dict(changes.set)
+    merged = {key: value for key, value in document.items() if key not in changes.removed}
+    merged.update(changes.set)
+    return merged
+
+
+def mark_saved(attributes: Mapping[str, Any]) -> None:
+    if isinstance(attributes, StoredAttributes):
+        attributes.mark_saved()

@@ -1,0 +1,219 @@
+"""`backtwitch chat`'s parts: words understood the way the interaction model says, requests
+signed and verified for real, session and user kept, replies shown the way they are heard."""
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import pytest
+
+from skill.chat import Speaker, card_text, readable, repl, speakable
+from skill.config import REPO_ROOT
+from skill.devtools.alexa import LocalAlexa
+from skill.devtools.local_skill import LocalTimersApi, local_skill
+from skill.devtools.pki import LocalPKI
+from skill.devtools.spoken import duration_value, number_value
+from skill.devtools.understanding import Elicitation, Understanding
+from skill.locales import load_model
+
+UNDERSTANDING = Understanding(load_model(REPO_ROOT / "interaction_model", "en-US"))
+UK = Understanding(load_model(REPO_ROOT / "interaction_model", "en-GB"))
+
+
+@pytest.fixture
+def alexa() -> Iterator[tuple[LocalAlexa, LocalTimersApi]]:
+    with local_skill() as pair:
+        yield pair
+
+
+# --- what Alexa understands -----------------------------------------------------------------
+
+@pytest.mark.parametrize("words, intent", [
+    ("why is my back twitching", "WhyTwitchingIntent"),
+    ("Why is my back twitching?", "WhyTwitchingIntent"),
+    ("is it ALS", "AlsIntent"),
+    ("is it a.l.s.", "AlsIntent"),
+    ("how do i releive it", "ReliefIntent"),  # a typo: the nearest sample
+    ("whats next", "AMAZON.NextIntent"),
+    ("what's the weather on mars", "AMAZON.FallbackIntent"),
+    ("yes", "AMAZON.YesIntent"),
+    ("nope", "AMAZON.NoIntent"),
+    ("never mind", "AMAZON.CancelIntent"),
+])
+def test_words_become_the_intent_the_model_gives_them(words, intent):
+    assert UNDERSTANDING.understand(words).intent == intent
+
+
+def test_a_slot_is_captured_and_resolved_by_synonym_to_its_value_id():
+    heard = UNDERSTANDING.understand("can too much coffee cause back twitching")
+    slot = heard.slots["cause"]
+    assert (heard.intent, slot.value, slot.value_id, slot.value_name) == (
+        "CauseIntent", "too much coffee", "caffeine", "caffeine and stimulants")
+
+
+def test_an_unknown_slot_value_is_sent_without_an_entity_match():
+    heard = UNDERSTANDING.understand("what about salt and vinegar chips")
+    assert heard.intent == "CauseIntent" and heard.slots["cause"].value_id is None
+    assert heard.how == "sample, unknown slot value"
+
+
+def test_a_locales_own_synonyms_are_understood_in_that_locale_only():
+    assert UK.understand("builder's tea").slots["cause"].value_id == "caffeine"
+    assert UNDERSTANDING.understand("builder's tea").intent == "AMAZON.FallbackIntent"
+
+
+@pytest.mark.parametrize("words, value", [
+    ("my back has been twitching for three weeks", "P3W"),
+    ("about a few days", "PXD"),
+    ("twitching for a week and two days", "P1W2D"),
+])
+def test_spoken_durations_arrive_as_iso_8601(words, value):
+    heard = UNDERSTANDING.understand(words)
+    assert heard.intent == "ScreeningIntent" and heard.slots["duration"].value == value
+
+
+def test_spoken_numbers_arrive_as_digits():
+    heard = UNDERSTANDING.understand("go to step four")
+    assert heard.intent == "GoToStepIntent" and heard.slots["number"].value == "4"
+
+
+def test_while_a_slot_is_elicited_a_reply_fills_that_slot_first():
+    elicit = Elicitation("ScreeningIntent", "emergency_signs")
+    heard = UNDERSTANDING.understand("yes", elicit)
+    assert heard.intent == "ScreeningIntent" and heard.slots["emergency_signs"].value_id == "yes"
+    assert heard.how == "elicited slot"
+    assert UNDERSTANDING.understand("stop", elicit).intent == "AMAZON.StopIntent"
+
+
+def test_while_a_duration_is_elicited_unreadable_words_still_go_to_that_slot():
+    heard = UNDERSTANDING.understand("ages and ages", Elicitation("ScreeningIntent", "duration"))
+    assert heard.intent == "ScreeningIntent" and heard.slots["duration"].value == "ages and ages"
+
+
+@pytest.mark.parametrize("words, iso", [
+    ("three weeks", "P3W"), ("a few days", "PXD"), ("a couple of weeks", "P2W"), ("a fortnight", "P2W"),
+    ("ten minutes", "PT10M"), ("an hour", "PT1H"), ("about a month", "P1M"), ("twenty one days", "P21D"),
+    ("since last month", None), ("forever", None), ("weeks", "P1W"),
+])
+def test_duration_words(words, iso):
+    assert duration_value(words) == iso
+
+
+@pytest.mark.parametrize("words, digits", [
+    ("four", "4"), ("4", "4"), ("twenty one", "21"), ("one hundred and five", "105"), ("fourth", None), ("step", None),
+])
+def test_number_words(words, digits):
+    assert number_value(words) == digits
+
+
+# --- what Alexa sends, and keeps ------------------------------------------------------------
+
+def test_the_session_attributes_and_user_carry_over_until_the_session_ends(alexa):
+    local, _ = alexa
+    local.say("open back twitch helper")
+    first = local.sent[-1]
+    local.say("what are the warning signs")
+    second = local.sent[-1]
+    assert second["session"]["sessionId"] == first["session"]["sessionId"] and second["session"]["new"] is False
+    assert second["session"]["attributes"].get("last_reply"), "the attributes the skill returned came back"
+    local.say("stop")
+    local.say("open back twitch helper")
+    later = local.sent[-1]
+    assert later["session"]["new"] is True and later["session"]["sessionId"] != first["session"]["sessionId"]
+    assert later["session"]["user"]["userId"] == first["session"]["user"]["userId"]
+
+
+def test_every_request_is_signed_and_really_verified(alexa):
+    local, _ = alexa
+    assert local.say("open back twitch helper").status == 200
+    local.pki = LocalPKI(name="Someone Else")  # signs with a chain the app doesn't trust
+    refused = local.say("open back twitch helper")
+    assert refused.status == 400 and refused.body["error"]
+
+
+def test_an_elicited_answer_comes_back_with_the_dialog_state_and_earlier_slots(alexa):
+    local, _ = alexa
+    local.say("ask back twitch helper to check my symptoms")
+    local.say("no")
+    local.say("about three weeks")
+    request = local.sent[-1]["request"]
+    assert request["dialogState"] == "IN_PROGRESS"
+    assert request["intent"]["slots"]["duration"]["value"] == "P3W"
+    assert request["intent"]["slots"]["emergency_signs"]["value"] == "no"
+
+
+def test_silence_repeats_the_reprompt_then_ends_the_session(alexa):
+    local, _ = alexa
+    local.say("open back twitch helper")
+    again = local.silence()
+    assert "What would you like?" in readable(again.ssml) and again.microphone_open
+    ended = local.silence()
+    assert local.sent[-1]["request"] == {**local.sent[-1]["request"], "type": "SessionEndedRequest",
+                                          "reason": "EXCEEDED_MAX_REPROMPTS"}
+    assert not ended.microphone_open and local.session is None
+
+
+def test_without_the_skills_name_alexa_asks_can_fulfill_first(alexa):
+    local, _ = alexa
+    said = local.say("why is my back twitching")
+    assert [e["request"]["type"] for e in local.sent] == ["CanFulfillIntentRequest", "IntentRequest"]
+    assert "session" not in local.sent[0] and said.name_free == "YES"
+
+
+def test_a_timer_is_set_through_the_local_timers_api_after_the_permission_question(alexa):
+    local, timers = alexa
+    local.say("ask back twitch helper to go to step four")
+    asked = local.say("yes")
+    assert any("may back twitch helper set timers" in note for note in asked.notes)
+    done = local.say("yes")
+    assert done.request_type == "Connections.Response" and "timer is running" in readable(done.ssml)
+    assert timers.timers[0]["duration"] == "PT15M"
+
+
+# --- what the person hears and sees ---------------------------------------------------------
+
+def test_readable_speech_shows_pauses_aliases_and_plain_characters():
+    ssml = ('<speak>Hold. <break time="10000ms"/> <break time="2500ms"/> Call <sub alias="triple zero">000</sub>, '
+            'salt &amp; vinegar, <say-as interpret-as="characters">ALS</say-as>. <break time="400ms"/></speak>')
+    assert readable(ssml) == "Hold. [pause 12.5s] Call triple zero, salt & vinegar, ALS. [pause 0.4s]"
+    assert speakable(ssml) == "Hold. Call triple zero, salt & vinegar, A L S."
+
+
+def test_cards_are_shown_with_their_title():
+    assert card_text({"card": {"type": "Simple", "title": "Why", "content": "Because."}}) == "Why: Because."
+    assert card_text({"card": {"type": "Standard", "title": "Notes", "text": "- yes"}}) == "Notes: - yes"
+    assert card_text({"card": {"type": "AskForPermissionsConsent", "permissions": ["x"]}}) == "permission request: x"
+    assert card_text({}) is None
+
+
+def test_speak_uses_espeak_ng_when_installed():
+    calls = []
+    out = io.StringIO()
+    speaker = Speaker("en-GB", out, which=lambda name: "/usr/bin/espeak-ng", run=lambda argv, check: calls.append(argv))
+    speaker.speak('<speak>Call <sub alias="nine nine nine">999</sub>.</speak>')
+    assert calls == [["/usr/bin/espeak-ng", "-v", "en-gb", "Call nine nine nine."]] and out.getvalue() == ""
+
+
+def test_speak_without_espeak_ng_says_so_once_and_only_prints():
+    out = io.StringIO()
+    speaker = Speaker("en-US", out, which=lambda name: None, run=lambda *a, **k: pytest.fail("nothing to run"))
+    speaker.speak("<speak>Hi.</speak>")
+    assert out.getvalue() == "(--speak: espeak-ng is not installed, so replies are only printed)\n"
+
+
+def test_the_terminal_conversation_shows_speech_card_and_microphone(alexa):
+    local, timers = alexa
+    lines = iter(["open back twitch helper", "is it serious", "i can't feel my legs"])
+
+    def read(prompt: str) -> str:
+        try:
+            return next(lines)
+        except StopIteration:
+            raise EOFError from None
+
+    out = io.StringIO()
+    assert repl(local, timers, None, read=read, out=out) == 0
+    shown = out.getvalue()
+    assert "alexa> Welcome to Back Twitch Helper." in shown and "[microphone open]" in shown
+    assert "· IntentRequest: EmergencyIntent" in shown and "card: Emergency: call now: Call 911 now." in shown
+    assert shown.rstrip().endswith("[microphone closed]")

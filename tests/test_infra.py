@@ -1,0 +1,442 @@
+"""The deployment files in infra/, checked the way CI can without AWS or Docker: the SAM
+template by cfn-lint and by what it grants, the nginx site by `nginx -t` and by proxying real
+signed-looking requests on loopback, the systemd unit by `systemd-analyze verify`, and the
+Dockerfile by running its own command and health check here."""
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import json
+import os
+import re
+import shlex
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from skill.config import REPO_ROOT
+from store_servers import unavailable
+
+INFRA = REPO_ROOT / "infra"
+TEMPLATE = INFRA / "aws" / "template.yaml"
+SITE = INFRA / "nginx" / "back-twitch-helper.conf"
+UNIT = INFRA / "systemd" / "back-twitch-helper.service"
+DOCKERFILE = INFRA / "Dockerfile"
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+ALEXA_WAIT_S = 8
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"exited early: {process.communicate()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"nothing listening on {port} after {seconds} s")
+
+
+def stop(process: subprocess.Popen) -> tuple[str, str]:
+    process.terminate()
+    try:
+        return process.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.communicate()
+
+
+def substituted(text: str, replacements: dict[str, str]) -> str:
+    """Swap deployment paths for test ones; a path the file no longer has fails loudly."""
+    for old, new in replacements.items():
+        assert text.count(old) == 1, f"expected exactly one {old!r} in the file: update this test with it"
+        text = text.replace(old, new)
+    return text
+
+
+# --- AWS SAM template ----------------------------------------------------------------------------
+
+class CloudFormationLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short tags: `!Ref X` reads as {"Ref": "X"}."""
+
+
+def _short_tag(loader: CloudFormationLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {suffix: value}
+
+
+CloudFormationLoader.add_multi_constructor("!", _short_tag)
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return yaml.load(TEMPLATE.read_text(), Loader=CloudFormationLoader)
+
+
+def cfn_lint() -> str:
+    path = Path(sys.executable).with_name("cfn-lint")
+    found = str(path) if path.exists() else shutil.which("cfn-lint")
+    if not found:
+        unavailable("cfn-lint is not installed: pip install -e '.[test]' (or run .ci/run)")
+    return found
+
+
+def test_cfn_lint_finds_nothing_wrong_with_the_sam_template() -> None:
+    result = subprocess.run([cfn_lint(), str(TEMPLATE)], capture_output=True, text=True, timeout=120)
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+def test_cfn_lint_does_catch_a_broken_copy_of_the_template(tmp_path: Path) -> None:
+    broken = tmp_path / "template.yaml"
+    broken.write_text(substituted(TEMPLATE.read_text(), {"Runtime: python3.12": "Runtime: python2.7"}))
+    result = subprocess.run([cfn_lint(), str(broken)], capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and "python2.7" in result.stdout
+
+
+def test_the_function_runs_the_lambda_handler_against_the_templates_table(template: dict[str, Any]) -> None:
+    function = template["Resources"]["SkillFunction"]
+    properties = function["Properties"]
+    assert function["Type"] == "AWS::Serverless::Function"
+    assert properties["Handler"] == "skill.lambda_handler.handler"
+    assert properties["Runtime"] in {"python3.11", "python3.12"}
+    assert properties["Timeout"] < ALEXA_WAIT_S
+    assert properties["Environment"]["Variables"]["SKILL_DATABASE_URL"] == {"Sub": "dynamodb://${UserTable}"}
+    module, name = properties["Handler"].rsplit(".", 1)
+    assert callable(getattr(__import__(module, fromlist=[name]), name))
+
+
+def test_the_function_is_built_by_the_makefile_for_its_runtimes_python(template: dict[str, Any]) -> None:
+    function = template["Resources"]["SkillFunction"]
+    assert function["Metadata"] == {"BuildMethod": "makefile"}
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    assert re.search(r"^build-SkillFunction:", makefile, re.MULTILINE)
+    [python] = re.findall(r"^LAMBDA_PYTHON \?= (\S+)$", makefile, re.MULTILINE)
+    assert function["Properties"]["Runtime"] == f"python{python}"
+    assert (TEMPLATE.parent / function["Properties"]["CodeUri"]).resolve() == REPO_ROOT
+
+
+def test_only_the_configured_skill_may_invoke_the_function(template: dict[str, Any]) -> None:
+    events = template["Resources"]["SkillFunction"]["Properties"]["Events"]
+    assert [event["Type"] for event in events.values()] == ["AlexaSkill"]
+    assert [event["Properties"]["SkillId"] for event in events.values()] == [{"Ref": "AlexaSkillId"}]
+    assert template["Parameters"]["AlexaSkillId"]["Type"] == "String"
+
+
+def test_the_table_is_keyed_and_expires_the_way_the_store_writes_items(template: dict[str, Any],
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")  # the SDK adapter builds a boto3 resource on import
+    from skill.stores.dynamodb import PARTITION_KEY, TTL_ATTRIBUTE
+
+    table = template["Resources"]["UserTable"]["Properties"]
+    assert table["KeySchema"] == [{"AttributeName": PARTITION_KEY, "KeyType": "HASH"}]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
+
+
+def test_the_function_role_may_only_use_items_of_its_table_and_write_its_own_logs(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    assert resources["SkillFunction"]["Properties"]["Role"] == {"GetAtt": "SkillFunctionRole.Arn"}
+    role = resources["SkillFunctionRole"]["Properties"]
+    assert "ManagedPolicyArns" not in role
+    granted = {}
+    for policy in role["Policies"]:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            assert statement["Effect"] == "Allow"
+            for action in statement["Action"]:
+                granted[action] = statement["Resource"]
+    table_items = {f"dynamodb:{verb}Item" for verb in ("Get", "Put", "Update", "Delete")}
+    assert granted == {**{action: {"GetAtt": "UserTable.Arn"} for action in table_items},
+                       "logs:CreateLogStream": {"Sub": "${SkillLogGroup.Arn}:*"},
+                       "logs:PutLogEvents": {"Sub": "${SkillLogGroup.Arn}:*"}}
+
+
+# --- nginx -----------------------------------------------------------------------------------------
+
+def nginx() -> str:
+    found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if not found:
+        unavailable("nginx is not installed: apt-get install nginx-light (or run .ci/run)")
+    return found
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A throwaway certificate for skill.example.com, in place of the real one."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "skill.example.com")])
+    now = dt.datetime.now(dt.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+                   .not_valid_after(now + dt.timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.DNSName("skill.example.com")]), critical=False)
+                   .sign(key, hashes.SHA256()))
+    cert_path, key_path = directory / "fullchain.pem", directory / "privkey.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def nginx_config(tmp_path: Path, listen: dict[str, str] | None = None) -> Path:
+    """A main nginx.conf in tmp_path including the site, with test certificate and log paths."""
+    cert, key = self_signed_certificate(tmp_path)
+    site = tmp_path / "site.conf"
+    site.write_text(substituted(SITE.read_text(), {
+        "/etc/letsencrypt/live/skill.example.com/fullchain.pem": str(cert),
+        "/etc/letsencrypt/live/skill.example.com/privkey.pem": str(key),
+        "/var/log/nginx/back-twitch-helper.access.log": str(tmp_path / "access.log"),
+        "/var/log/nginx/back-twitch-helper.error.log": str(tmp_path / "error.log"),
+        **(listen or {}),
+    }))
+    temp_paths = "\n".join(f"    {kind}_temp_path {tmp_path / kind};" for kind in
+                           ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    main = tmp_path / "nginx.conf"
+    main.write_text(f"worker_processes 1;\npid {tmp_path / 'nginx.pid'};\nerror_log {tmp_path / 'main-error.log'};\n"
+                    f"events {{ worker_connections 64; }}\n"
+                    f"http {{\n    access_log off;\n{temp_paths}\n    include {site};\n}}\n")
+    return main
+
+
+def test_nginx_accepts_the_site_config(tmp_path: Path) -> None:
+    result = subprocess.run([nginx(), "-t", "-c", str(nginx_config(tmp_path)), "-p", str(tmp_path)],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert "syntax is ok" in result.stderr and "test is successful" in result.stderr
+
+
+class RecordingUpstream(BaseHTTPRequestHandler):
+    """Stands in for gunicorn: keeps each request's raw headers and body, answers 200."""
+
+    received: list[tuple[list[tuple[str, str]], bytes]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.received.append((list(self.headers.items()), body))
+        answer = b'{"ok": true}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def proxied(tmp_path: Path) -> Iterator[tuple[int, list[tuple[list[tuple[str, str]], bytes]]]]:
+    """The site served by a real nginx on a loopback port, proxying to a recording upstream."""
+    binary = nginx()
+    upstream = ThreadingHTTPServer(("127.0.0.1", 0), RecordingUpstream)
+    RecordingUpstream.received = []
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    port = free_port()
+    config = nginx_config(tmp_path, {
+        "listen 443 ssl;": f"listen 127.0.0.1:{port} ssl;",
+        "listen [::]:443 ssl;": "",
+        "server 127.0.0.1:8080;": f"server 127.0.0.1:{upstream.server_address[1]};",
+    })
+    process = subprocess.Popen([binary, "-c", str(config), "-p", str(tmp_path), "-g", "daemon off;"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_port(port, process)
+        yield port, RecordingUpstream.received
+    finally:
+        stop(process)
+        upstream.shutdown()
+
+
+def https_post(port: int, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # our throwaway certificate
+    connection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=10)
+    try:
+        connection.request("POST", path, body=body, headers={"Host": "skill.example.com", **headers})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def test_nginx_passes_the_body_and_the_signature_headers_through_unchanged(proxied) -> None:
+    port, received = proxied
+    # Odd but valid JSON: unusual spacing, escapes, non-ASCII, CRLF, a trailing newline.
+    body = '{"version":"1.0",  "request" : {"type":"LaunchRequest","note":"Grüße \\u00e9 \\"q\\"\t<&>"}\r\n}\n'.encode()
+    signature = {
+        "SignatureCertChainUrl": "https://s3.amazonaws.com/echo.api/../echo.api/echo-api-cert-12.pem",
+        "Signature-256": "aGVsbG8+L3dvcmxkPT0/c2lnbmF0dXJlLw==" * 4,
+    }
+    status, answer = https_post(port, "/alexa", body, {**signature, "Content-Type": "application/json"})
+    assert (status, answer) == (200, b'{"ok": true}')
+    [(headers, forwarded)] = received
+    assert forwarded == body
+    for name, value in signature.items():
+        assert [v for k, v in headers if k.lower() == name.lower()] == [value], f"{name} was changed or lost"
+
+
+def test_nginx_refuses_a_body_over_64_kib_before_it_reaches_the_app(proxied) -> None:
+    port, received = proxied
+    status, _ = https_post(port, "/alexa", b"x" * (64 * 1024 + 1), {"Content-Type": "application/json"})
+    assert status == 413 and received == []
+    status, _ = https_post(port, "/alexa", b"x" * (64 * 1024), {"Content-Type": "application/json"})
+    assert status == 200 and len(received) == 1
+
+
+def test_nginx_serves_nothing_but_the_skills_own_paths(proxied) -> None:
+    port, received = proxied
+    assert https_post(port, "/admin", b"{}", {})[0] == 404
+    assert received == []
+
+
+def test_every_nginx_timeout_toward_the_app_is_under_alexas_8_seconds() -> None:
+    timeouts = re.findall(r"^\s*(\w+_timeout)\s+(\d+)s;", SITE.read_text(), re.MULTILINE)
+    proxy = {name: int(seconds) for name, seconds in timeouts if name.startswith("proxy_")}
+    assert {"proxy_connect_timeout", "proxy_read_timeout", "proxy_send_timeout"} <= set(proxy)
+    assert all(seconds < ALEXA_WAIT_S for seconds in proxy.values()), proxy
+
+
+# --- systemd -----------------------------------------------------------------------------------------
+
+def unit_settings() -> dict[str, list[str]]:
+    """Key -> every value given for it (systemd allows repeating a key)."""
+    settings: dict[str, list[str]] = {}
+    for line in UNIT.read_text().splitlines():
+        if "=" in line and not line.startswith(("#", ";", "[")):
+            key, value = line.split("=", 1)
+            settings.setdefault(key.strip(), []).append(value.strip())
+    return settings
+
+
+def test_systemd_analyze_verify_finds_nothing_wrong_with_the_unit(tmp_path: Path) -> None:
+    analyze = shutil.which("systemd-analyze")
+    if not analyze:
+        pytest.skip("systemd-analyze is not available on this machine (Debian's systemd package has it)")
+    unit = tmp_path / UNIT.name
+    unit.write_text(substituted(UNIT.read_text(), {"/opt/back-twitch-helper/.venv/bin/gunicorn": str(GUNICORN)}))
+    result = subprocess.run([analyze, "verify", str(unit)], capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout + result.stderr) == (0, ""), "systemd reports problems with the unit"
+
+
+def test_the_unit_runs_make_runs_gunicorn_command_unprivileged_and_restarts_on_failure() -> None:
+    settings = unit_settings()
+    [exec_start] = settings["ExecStart"]
+    run_recipe = re.search(r"^run:.*\n\t\$\(BIN\)/(.+)$", (REPO_ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert run_recipe, "Makefile's run target not found"
+    assert shlex.split(exec_start)[1:] == shlex.split(run_recipe.group(1))[1:], "the unit must serve as `make run` does"
+    assert settings["User"] != ["root"] and settings["User"] == settings["Group"]
+    assert settings["Restart"] == ["on-failure"]
+    assert settings["EnvironmentFile"] == ["/etc/back-twitch-helper/env"]
+    hardening = {"NoNewPrivileges": "yes", "ProtectSystem": "strict", "ProtectHome": "yes", "PrivateTmp": "yes",
+                 "PrivateDevices": "yes", "CapabilityBoundingSet": "", "RestrictSUIDSGID": "yes"}
+    assert {key: settings.get(key, ["(missing)"])[-1] for key in hardening} == hardening
+
+
+# --- Dockerfile (linted here; no Docker engine on this machine) ------------------------------------
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) with continuation lines joined and comments dropped."""
+    text = re.sub(r"\\\n\s*", " ", DOCKERFILE.read_text())
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "") for line in lines]
+
+
+def dockerfile_env() -> dict[str, str]:
+    env: dict[str, str] = {}
+    for instruction, arguments in dockerfile_instructions():
+        if instruction == "ENV":
+            env.update(pair.split("=", 1) for pair in shlex.split(arguments))
+    return env
+
+
+def test_the_image_is_slim_python_and_runs_as_a_non_root_user() -> None:
+    instructions = dockerfile_instructions()
+    assert re.fullmatch(r"python:3\.1[1-9]-slim(-\w+)?", instructions[0][1])
+    users = [arguments for instruction, arguments in instructions if instruction == "USER"]
+    assert users and users[-1] not in {"root", "0", "0:0"}
+    order = [instruction for instruction, _ in instructions]
+    assert order.index("USER") < order.index("CMD"), "the server must start as the non-root user"
+    assert any(instruction == "RUN" and "pip install ." in arguments for instruction, arguments in instructions)
+
+
+def test_every_file_the_image_copies_is_in_the_repository() -> None:
+    for instruction, arguments in dockerfile_instructions():
+        if instruction == "COPY":
+            *sources, _ = arguments.split()
+            for source in sources:
+                assert (REPO_ROOT / source).exists(), f"COPY {source}: no such file in the build context"
+
+
+def exec_form(instruction: str) -> list[str]:
+    [arguments] = [arguments for name, arguments in dockerfile_instructions() if name == instruction]
+    return json.loads(arguments[arguments.index("["):])
+
+
+def test_the_images_command_serves_the_skill_and_its_health_check_passes(tmp_path: Path) -> None:
+    """CMD and HEALTHCHECK run here as the container would run them, /app being this checkout."""
+    port = free_port()
+    env = {**os.environ, **{key: value.replace("/app", str(REPO_ROOT)) for key, value in dockerfile_env().items()},
+           "BIND": f"127.0.0.1:{port}", "SKILL_DATABASE_URL": f"sqlite:///{tmp_path / 'skill.db'}",
+           "PATH": f"{GUNICORN.parent}{os.pathsep}{os.environ.get('PATH', '')}", "WEB_CONCURRENCY": "1"}
+    server = subprocess.Popen(exec_form("CMD"), cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    health = exec_form("HEALTHCHECK")  # the exec form after its CMD
+    health[0] = sys.executable if health[0] == "python" else health[0]
+    try:
+        wait_for_port(port, server, seconds=30)
+        healthy = subprocess.run(health, env=env, capture_output=True, text=True, timeout=10)
+    finally:
+        stdout, stderr = stop(server)
+    assert healthy.returncode == 0, healthy.stderr
+    assert "Booting worker" in stdout and "Booting worker" not in stderr, "gunicorn must log to stdout"
+    assert subprocess.run(health, env=env, capture_output=True, timeout=10).returncode != 0, "must fail when down"
+
+
+# --- gunicorn.conf.py ----------------------------------------------------------------------------------
+
+def gunicorn_settings(env: dict[str, str], scratch: Path) -> dict[str, Any]:
+    """The config file's values under `env`, read in a child process (the file sets variables)."""
+    code = ("import json, runpy, sys; g = runpy.run_path(sys.argv[1]); "
+            "print(json.dumps({k: g[k] for k in ('bind', 'workers', 'threads', 'timeout', 'errorlog')}))")
+    result = subprocess.run([sys.executable, "-c", code, str(INFRA / "gunicorn.conf.py")], capture_output=True,
+                            text=True, env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(scratch), **env},
+                            timeout=30, check=True)
+    return json.loads(result.stdout)
+
+
+def test_gunicorn_takes_workers_threads_and_timeout_from_the_environment(tmp_path: Path) -> None:
+    settings = gunicorn_settings({"BIND": "127.0.0.1:9999", "WEB_CONCURRENCY": "3", "GUNICORN_THREADS": "6",
+                                  "GUNICORN_TIMEOUT": "4"}, tmp_path)
+    assert {key: settings[key] for key in ("bind", "workers", "threads", "timeout")} == {
+        "bind": "127.0.0.1:9999", "workers": 3, "threads": 6, "timeout": 4}
+
+
+def test_gunicorns_default_worker_timeout_is_well_under_alexas_8_seconds(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GUNICORN_TIMEOUT", raising=False)
+    assert gunicorn_settings({}, tmp_path)["timeout"] <= ALEXA_WAIT_S - 3
