@@ -123,6 +123,7 @@ class Speaker:
             print("(--speak: espeak-ng is not installed, so replies are only printed)", file=out)
 
     def speak(self, ssml: str) -> None:
+        """Say the reply and wait, so the next prompt comes after it, as on a device."""
         if self.program and ssml:
             self.run([self.program, "-v", self.voice, speakable(ssml)], check=False)
 

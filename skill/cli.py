@@ -63,9 +63,17 @@ def _source_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _sources(args: argparse.Namespace) -> tuple[Path, Path]:
-    """The directories to read: options first, then the environment, then the repository's."""
+    """The directories to read: options first, then the environment, then the repository's
+    (relative to the working directory when inside it, so messages name short paths)."""
     config = Config.from_env()
-    return args.content or config.content_dir, args.model or config.model_dir
+    return _short(args.content or config.content_dir), _short(args.model or config.model_dir)
+
+
+def _short(path: Path) -> Path:
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 def serve_command(bind: str | None) -> int:

@@ -160,7 +160,9 @@ class RequestLog:
         if self._logger.isEnabledFor(level):
             fields = record.log_fields(latency)
             fields["level"] = logging.getLevelName(level)
-            self._logger.log(level, json.dumps(fields, separators=(",", ":")))
+            line = json.dumps(fields, separators=(",", ":"))
+            # A record made here rather than by .log(): no stack walk for a caller we know.
+            self._logger.handle(logging.LogRecord(REQUEST_LOGGER, level, __file__, 0, line, None, None))
 
 
 class LineFormatter(logging.Formatter):

@@ -51,6 +51,11 @@ def test_a_slot_is_captured_and_resolved_by_synonym_to_its_value_id():
         "CauseIntent", "too much coffee", "caffeine", "caffeine and stimulants")
 
 
+def test_near_words_around_a_known_slot_value_find_the_closest_sample():
+    heard = UNDERSTANDING.understand("can coffee cause it")
+    assert (heard.intent, heard.slots["cause"].value_id, heard.how) == ("CauseIntent", "caffeine", "near match")
+
+
 def test_an_unknown_slot_value_is_sent_without_an_entity_match():
     heard = UNDERSTANDING.understand("what about salt and vinegar chips")
     assert heard.intent == "CauseIntent" and heard.slots["cause"].value_id is None

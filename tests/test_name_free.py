@@ -11,11 +11,15 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 
 from conversation import fixture, now_iso
+from skill.config import REPO_ROOT
+from skill.content import load_content
 from skill.flows.name_free import HeardSlot, judge
+from skill.handlers.errors import ApologiseOnErrorHandler
 from skill.persistence import open_store
 
 ANSWERED = frozenset({"WhyTwitchingIntent", "CauseIntent", "ScreeningIntent"})
@@ -151,3 +155,11 @@ def test_the_decision_needs_every_slot_understood_for_a_yes():
     assert judge("ScreeningIntent", {"duration": duration}, ANSWERED).can_fulfill == "YES"
     assert judge("ScreeningIntent", {"duration": duration, "weakness": unknown}, ANSWERED).can_fulfill == "MAYBE"
     assert judge("GoToStepIntent", {"number": HeardSlot("AMAZON.NUMBER", "4", None)}, ANSWERED).slots["number"].can_fulfill == "NO"
+
+
+def test_an_error_while_deciding_says_nothing_even_with_a_session():
+    envelope = DefaultSerializer().deserialize(json.dumps(can_fulfill_envelope("WhyTwitchingIntent", session=True)),
+                                               RequestEnvelope)
+    handler = ApologiseOnErrorHandler(load_content(REPO_ROOT / "content"))
+    response = handler.handle(HandlerInput(request_envelope=envelope), RuntimeError("boom"))
+    assert response.output_speech is None and response.reprompt is None

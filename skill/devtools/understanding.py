@@ -8,8 +8,10 @@ Alexa's built-in intents. It is deliberately simpler than Alexa, in one predicta
 1. while the skill elicits a slot (Dialog.ElicitSlot), the reply is tried as that slot first;
 2. an utterance equal to a sample without slots (or a built-in phrase such as "yes");
 3. a sample whose slots all hold values the model knows (most literal words wins);
-4. the closest sample without slots (difflib), if close enough;
-5. a sample with literal words around a slot that holds unknown words (no entity match);
+4. a sample whose literal words all match around a slot holding unknown words (sent without
+   an entity match, as Alexa sends "what about shoes");
+5. the closest sample (difflib), if close enough: samples without slots as they are, and
+   one-slot samples against the words with a known slot value replaced by its {slot};
 6. while eliciting, the whole reply as the elicited slot's raw words;
 7. AMAZON.FallbackIntent.
 """
@@ -24,7 +26,8 @@ from typing import Any
 from ..locales import intents_of, slot_types_of, words_of
 from .spoken import duration_value, number_value
 
-NEAR_MATCH_CUTOFF = 0.8
+NEAR_MATCH_CUTOFF = 0.8  # for the words as typed
+SKELETON_CUTOFF = 0.75  # for the words with a slot value taken out, which are shorter
 SLOT_REFERENCE = re.compile(r"\{(\w+)\}")
 # What people say for Alexa's built-in intents (they have no samples in our model).
 BUILT_IN_PHRASES: dict[str, tuple[str, ...]] = {
@@ -102,8 +105,11 @@ class Understanding:
         self.slot_types = {name: {slot["name"]: slot["type"] for slot in intent.get("slots", [])}
                            for name, intent in self.intents.items()}
         self.values = _value_lookup(slot_types_of(model))
+        self.custom_slots = {name: slot_type for slots in self.slot_types.values() for name, slot_type in slots.items()
+                             if not slot_type.startswith("AMAZON.")}
         self.samples = list(self._compile())
         self.literal = {sample.text: sample for sample in self.samples if not sample.slots}
+        self.one_slot = {sample.text: sample for sample in self.samples if len(sample.slots) == 1}
 
     def _compile(self) -> Iterator[Sample]:
         for name, intent in self.intents.items():
@@ -120,8 +126,8 @@ class Understanding:
             lambda: self._elicited(text, elicit, strict=True),
             lambda: self._exact(text),
             lambda: self._with_slots(text, strict=True),
-            lambda: self._near(text),
             lambda: self._with_slots(text, strict=False),
+            lambda: self._near(text),
             lambda: self._elicited(text, elicit, strict=False),
         )
         for step in steps:
@@ -158,10 +164,28 @@ class Understanding:
         return None
 
     def _near(self, text: str) -> Heard | None:
-        close = difflib.get_close_matches(text, list(self.literal), n=1, cutoff=NEAR_MATCH_CUTOFF)
-        if not close:
-            return None
-        return Heard(self.literal[close[0]].intent, {}, "near match", close[0])
+        """The most similar sample: literal ones as typed, one-slot ones with a known value as {slot}."""
+        best: tuple[float, Heard] | None = None
+        for candidate, fill in [(text, None), *self._skeletons(text)]:
+            pool = self.literal if fill is None else self.one_slot
+            cutoff = NEAR_MATCH_CUTOFF if fill is None else SKELETON_CUTOFF
+            for match in difflib.get_close_matches(candidate, list(pool), n=1, cutoff=cutoff):
+                sample = pool[match]
+                if fill is not None and (sample.slots[0] != fill.name or fill.name not in self.slot_types[sample.intent]):
+                    continue
+                score = difflib.SequenceMatcher(None, candidate, match).ratio()
+                if best is None or score > best[0]:
+                    best = (score, Heard(sample.intent, {fill.name: fill} if fill else {}, "near match", match))
+        return best[1] if best else None
+
+    def _skeletons(self, text: str) -> Iterator[tuple[str, SlotFill]]:
+        """The words with one known custom slot value replaced by each slot of that type."""
+        padded = f" {text} "
+        for slot_name, slot_type in self.custom_slots.items():
+            for word, (value_id, value_name) in self.values.get(slot_type, {}).items():
+                if f" {word} " in padded:
+                    skeleton = padded.replace(f" {word} ", f" {{{slot_name}}} ", 1).strip()
+                    yield skeleton, SlotFill(slot_name, word, slot_type, value_id, value_name)
 
     def _fallback(self) -> Heard:
         return Heard("AMAZON.FallbackIntent", {}, "no match")

@@ -28,8 +28,9 @@ class ApologiseOnErrorHandler(AbstractExceptionHandler):
         envelope = handler_input.request_envelope
         log.error("error handling %s: %s", getattr(envelope.request, "object_type", "?"), exception, exc_info=exception)
         note_skill_error(exception)  # the request's log line and metrics say "error"
-        if is_request_type("SessionEndedRequest")(handler_input) or envelope.session is None:
-            return handler_input.response_builder.response
+        if envelope.session is None or any(is_request_type(kind)(handler_input)
+                                           for kind in ("SessionEndedRequest", "CanFulfillIntentRequest")):
+            return handler_input.response_builder.response  # nothing may be spoken for these
         content = self.content.for_locale(getattr(envelope.request, "locale", None))
         reply = Reply(speech=[content.phrase("error")], reprompt=[content.phrase("error_reprompt")])
         return render(reply, handler_input.response_builder, content.pronounce)
