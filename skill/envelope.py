@@ -141,7 +141,10 @@ def _timestamp(value: Any) -> datetime:
     """Alexa's ``2026-01-01T12:00:00Z`` in UTC, as ``dateutil`` would read it (``tz.UTC``)."""
     if not isinstance(value, str) or _UTC_TIMESTAMP.fullmatch(value) is None:
         raise _OffThePath
-    return datetime.fromisoformat(value[:-1]).replace(tzinfo=tz.UTC)
+    try:
+        return datetime.fromisoformat(value[:-1]).replace(tzinfo=tz.UTC)
+    except ValueError:  # shaped right, yet no such day or hour (2026-02-30): the SDK's error
+        raise _OffThePath from None
 
 
 def _load_class(dotted: str) -> type:

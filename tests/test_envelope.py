@@ -11,7 +11,6 @@ import copy
 import json
 from datetime import datetime
 from enum import Enum
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,15 +21,14 @@ from ask_sdk_model import RequestEnvelope, Response
 from ask_sdk_model.ui import SsmlOutputSpeech
 from hypothesis import HealthCheck, given, settings
 
-from conversation import FIXTURES, Conversation, fixture
-from fuzzing import mutated_envelopes, realistic_envelope
+from conversation import Conversation, fixture
+from fuzzing import FIXTURE_NAMES, mutated_envelopes, realistic_envelope
 from pki import TestPKI, signed_headers
 from skill.envelope import EnvelopeReader, ResponseWriter
 
 SDK = DefaultSerializer()
 READER = EnvelopeReader()
 WRITER = ResponseWriter()
-FIXTURE_NAMES = sorted(path.name for path in Path(FIXTURES).glob("*.json"))
 
 
 def sdk_read(document: Any) -> Any:
@@ -85,11 +83,12 @@ def test_unknown_fields_are_kept_as_the_sdk_keeps_them() -> None:
     lambda e: e["request"].update(timestamp="yesterday at noon"),
     lambda e: e["request"].update(timestamp=1767225600),
     lambda e: e["request"].update(timestamp="2026-01-01T00:00:00+02:00"),
+    lambda e: e["request"].update(timestamp="2026-02-30T25:00:00Z"),
     lambda e: e.update(session="not an object"),
     lambda e: e["context"].update(System=["a", "list"]),
     lambda e: e["request"].update(intent={"name": "X", "confirmationStatus": "MAYBE"}),
-], ids=["unknown type", "unreadable time", "epoch time", "offset time", "string session", "list system",
-        "bad enum"])
+], ids=["unknown type", "unreadable time", "epoch time", "offset time", "no such day", "string session",
+        "list system", "bad enum"])
 def test_odd_envelopes_get_the_sdks_own_answer(mangle) -> None:
     document = fixture("intent_request.json")
     mangle(document)

@@ -16,14 +16,14 @@ from typing import Any
 
 import pytest
 from ask_sdk_core.skill import CustomSkill
-from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 
-from conversation import SKILL_ID, Conversation, fixture, now_iso
+from conversation import SKILL_ID, fixture, now_iso
 from served import Gunicorn
 from store_faults import hide_tables
 from skill.handlers.base import Turn
-from skill.observability import REQUEST_LOGGER, LineFormatter, Metrics, RequestRecord
+from skill.observability import REQUEST_LOGGER, LineFormatter, Metrics, ObservedStore, RequestRecord
+from skill.persistence import StoreError
 
 LINE_KEYS = {"ts", "event", "level", "request_id", "type", "intent", "locale", "outcome", "status",
              "latency_ms", "reason", "store_errors", "pid"}
@@ -189,16 +189,62 @@ def test_metrics_count_requests_by_type_intent_and_outcome_with_latency_and_refu
 
 def test_store_errors_are_counted_by_operation_and_named_on_the_request_line(app, talk, logged, tmp_path):
     hide_tables(tmp_path / "skill.db")
-    turn = talk().launch()
+    conversation = talk()
+    turn = conversation.launch()  # reads (is the disclaimer due?), then saves that it was heard
+    conversation.ask("DeleteDataIntent")
+    conversation.ask("AMAZON.YesIntent")  # deletes
 
     assert turn.status == 200 and "Welcome" in turn.speech
-    (line,) = request_lines(logged)
-    assert line["outcome"] == "answered" and "read" in line["store_errors"]
+    lines = request_lines(logged)
+    assert [line["outcome"] for line in lines] == ["answered"] * 3
+    assert set(lines[0]["store_errors"]) == {"read"} and lines[2]["store_errors"] == ["delete"]
     health = app.test_client().get("/healthz")
     assert health.status_code == 503
     samples = metric_samples(app.test_client())
-    assert sample(samples, "backtwitch_store_errors_total", operation="read") >= 1
+    assert sample(samples, "backtwitch_store_errors_total", operation="read") == len(lines[0]["store_errors"])
+    assert sample(samples, "backtwitch_store_errors_total", operation="delete") == 1
     assert sample(samples, "backtwitch_store_errors_total", operation="check") == 1
+
+
+class FlakyStore:
+    """A store whose every operation fails while ``broken``, and answers otherwise."""
+
+    def __init__(self) -> None:
+        self.broken = True
+
+    def _answer(self, value: Any = None) -> Any:
+        if self.broken:
+            raise StoreError("down")
+        return value
+
+    def get_attributes(self, envelope: Any) -> dict:
+        return self._answer({"heard_disclaimer": True})
+
+    def save_attributes(self, envelope: Any, attributes: dict) -> None:
+        self._answer()
+
+    def delete_attributes(self, envelope: Any) -> None:
+        self._answer()
+
+    def check(self) -> None:
+        self._answer()
+
+
+def test_every_store_operation_that_fails_is_counted_once_and_its_error_still_raised():
+    metrics, inner = Metrics(), FlakyStore()
+    store = ObservedStore(inner, metrics)
+    calls = {"read": lambda: store.get_attributes(None), "save": lambda: store.save_attributes(None, {}),
+             "delete": lambda: store.delete_attributes(None), "check": store.check}
+    for operation, call in calls.items():
+        with pytest.raises(StoreError):
+            call()
+    inner.broken = False
+    assert store.get_attributes(None) == {"heard_disclaimer": True}
+    for call in calls.values():
+        call()
+    samples = parse_metrics(metrics.exposition()[0].decode())
+    assert {operation: sample(samples, "backtwitch_store_errors_total", operation=operation)
+            for operation in calls} == dict.fromkeys(calls, 1.0)
 
 
 def test_label_values_from_unverified_input_are_capped():
