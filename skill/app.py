@@ -19,7 +19,7 @@ from .config import Config, ConfigError
 from .content import load_content
 from .observability import LineFormatter, Metrics, ObservedStore
 from .persistence import open_store
-from .slots import SlotCatalogs
+from .slots import load_catalogs
 from .verify import RequestVerifier
 from .web import alexa_blueprint
 
@@ -33,7 +33,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
         config = Config.from_env(config)
     _configure_logging(config.log_level)
     content = load_content(config.content_dir)
-    catalog = _slot_catalog(config)
+    catalog = load_catalogs(config.model_dir)
     metrics = Metrics()
     store = ObservedStore(open_store(config.database_url), metrics)  # counts StoreErrors
     skill = build_skill(content, store, catalog, TimersClient(timeout=config.alexa_api_timeout))
@@ -65,14 +65,6 @@ def _verifier(config: Config) -> RequestVerifier:
         certificates=certificates,
         clock=config.clock,
     )
-
-
-def _slot_catalog(config: Config) -> SlotCatalogs:
-    """One catalog per locale: en-US.json and the models generated from interaction_model/overrides/."""
-    try:
-        return SlotCatalogs.from_model_dir(config.model_dir)
-    except (OSError, ValueError, KeyError) as exc:
-        raise ConfigError(f"SKILL_MODEL_DIR: cannot read the interaction models in {config.model_dir}: {exc}") from exc
 
 
 def _http_error(exc: HTTPException):

@@ -19,10 +19,10 @@ from ask_sdk_model import RequestEnvelope
 
 from .alexa_api import TimersClient
 from .build import build_skill
-from .config import Config, ConfigError
+from .config import Config
 from .content import load_content
 from .persistence import Store, open_store
-from .slots import SlotCatalogs
+from .slots import load_catalogs
 from .verify import check_application_id
 
 
@@ -40,7 +40,7 @@ class LambdaSkill:
         logging.getLogger().setLevel(config.log_level)
         content = load_content(config.content_dir)
         store = open_store(config.database_url)
-        skill = build_skill(content, store, _slot_catalog(config), TimersClient(timeout=config.alexa_api_timeout))
+        skill = build_skill(content, store, load_catalogs(config.model_dir), TimersClient(timeout=config.alexa_api_timeout))
         return cls(skill, store, config.skill_id)
 
     def handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -53,14 +53,6 @@ class LambdaSkill:
         envelope = self.skill.serializer.deserialize(json.dumps(event), RequestEnvelope)
         response = self.skill.invoke(request_envelope=envelope, context=context)
         return cast(dict[str, Any], self.skill.serializer.serialize(response))
-
-
-def _slot_catalog(config: Config) -> SlotCatalogs:
-    """One catalog per locale: en-US.json and the models generated from interaction_model/overrides/."""
-    try:
-        return SlotCatalogs.from_model_dir(config.model_dir)
-    except (OSError, ValueError, KeyError) as exc:
-        raise ConfigError(f"SKILL_MODEL_DIR: cannot read the interaction models in {config.model_dir}: {exc}") from exc
 
 
 @functools.cache

@@ -85,7 +85,7 @@ def _spoken(text: str, pronounce: Mapping[str, str]) -> str:
 def _pattern(written_forms: tuple[str, ...]) -> re.Pattern[str]:
     """Listed written forms (longest first, whole words only), then acronyms."""
     choices = [rf"(?<!\w)(?P<written>{'|'.join(map(re.escape, written_forms))})(?!\w)"] if written_forms else []
-    return re.compile("|".join([*choices, rf"\b(?P<acronym>[A-Z]{{2,4}})\b"]))
+    return re.compile("|".join([*choices, r"\b(?P<acronym>[A-Z]{2,4})\b"]))
 
 
 def _breaks(seconds: float) -> list[str]:

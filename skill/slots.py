@@ -82,6 +82,16 @@ class SlotCatalogs:
         return self.by_locale.get(locale or self.default_locale) or self.by_locale[self.default_locale]
 
 
+def load_catalogs(model_dir: Path) -> SlotCatalogs:
+    """One catalog per locale, or a start-up error naming SKILL_MODEL_DIR (web app and Lambda alike)."""
+    from .config import ConfigError
+
+    try:
+        return SlotCatalogs.from_model_dir(model_dir)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ConfigError(f"SKILL_MODEL_DIR: cannot read the interaction models in {model_dir}: {exc}") from exc
+
+
 def _normal(text: str) -> str:
     return " ".join(text.lower().replace(".", " ").split())
 
