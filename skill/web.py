@@ -14,6 +14,7 @@ from ask_sdk_core.skill import CustomSkill
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from .dispatch import LeanInvoker
 from .envelope import EnvelopeReader, ResponseWriter
 from .observability import HealthCheckedStore, Metrics, RequestLog, RequestRecord, observe_request
 from .persistence import StoreError
@@ -42,7 +43,7 @@ class AlexaEndpoint:
 
     def __init__(self, verifier: RequestVerifier, skill: CustomSkill) -> None:
         self.verifier = verifier
-        self.skill = skill
+        self.skill = LeanInvoker(skill)  # CustomSkill.invoke, minus per-request work (skill/dispatch.py)
         self.reader = EnvelopeReader()
         self.writer = ResponseWriter()
 
@@ -58,7 +59,7 @@ class AlexaEndpoint:
             return _reject(record, "malformed request")
         record.describe(envelope)
         try:
-            response = self.skill.invoke(request_envelope=envelope, context=None)
+            response = self.skill.invoke(envelope)
         except Exception as exc:
             log.exception("dispatch failed")
             record.fail(500, f"dispatch failed: {type(exc).__name__}")
