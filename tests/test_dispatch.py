@@ -7,6 +7,7 @@ every intent name the index knows plus an unknown one, the indexed walk and the 
 """
 from __future__ import annotations
 
+import random
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,9 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest
 
 from skill.dispatch import LeanInvoker
+from skill.envelope import ResponseWriter
+
+WRITER = ResponseWriter()
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from traffic import record_conversations  # noqa: E402
@@ -46,3 +50,24 @@ def test_indexed_walk_matches_the_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
     envelopes = record_conversations(4)
     assert len(checked) == len(envelopes)
     assert {"LaunchRequest", "IntentRequest", "SessionEndedRequest"} <= set(checked)
+
+
+def test_whole_conversations_answer_as_with_the_sdks_invoke(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same recorded traffic, once through LeanInvoker and once through CustomSkill.invoke."""
+    answers: list[list[Any]] = []
+    for lean in (True, False):
+        produced: list[Any] = []
+        invoke = LeanInvoker.invoke
+
+        def recording(self: LeanInvoker, request_envelope: Any, lean: bool = lean) -> Any:
+            response = invoke(self, request_envelope) if lean else \
+                self.skill.invoke(request_envelope=request_envelope, context=None)
+            produced.append(WRITER.document(response))
+            return response
+
+        monkeypatch.setattr(LeanInvoker, "invoke", recording)
+        random.seed(5)  # content picks among phrasings at random: the same picks both times
+        record_conversations(4)
+        answers.append(produced)
+    assert answers[0] == answers[1]
+    assert len(answers[0]) > 20
