@@ -27,6 +27,8 @@ Reply = tuple[int, bytes]
 """An HTTP status and its JSON body: what both the Flask route and ``skill/fast_edge.py`` send."""
 
 JSON_MIMETYPE = "application/json"
+_encode_compact = json.JSONEncoder(separators=(",", ":")).encode
+"""``json.dumps(..., separators=(",", ":"))`` with one encoder built once, not one per response."""
 
 
 def error_body(reason: str) -> bytes:
@@ -65,7 +67,7 @@ class AlexaEndpoint:
             record.fail(500, f"dispatch failed: {type(exc).__name__}")
             return 500, error_body("internal error")
         # Compact JSON; what ``jsonify`` makes, minus its sorting and pretty-printing machinery.
-        return 200, json.dumps(self.writer.document(response), separators=(",", ":")).encode()
+        return 200, _encode_compact(self.writer.document(response)).encode()
 
 
 class AlexaEdge:
