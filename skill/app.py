@@ -21,7 +21,8 @@ from .observability import LineFormatter, Metrics, ObservedStore
 from .persistence import open_store
 from .slots import load_catalogs
 from .verify import RequestVerifier
-from .web import alexa_blueprint
+from .fast_edge import FastAlexaEdge
+from .web import AlexaEdge, alexa_blueprint
 
 MAX_BODY_BYTES = 64 * 1024
 log = logging.getLogger(__name__)
@@ -41,8 +42,11 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    app.register_blueprint(alexa_blueprint(verifier, skill, store, metrics))
+    edge = AlexaEdge(verifier, skill, metrics)
+    app.register_blueprint(alexa_blueprint(edge, store, metrics))
     app.register_error_handler(HTTPException, _http_error)
+    # Plain POST /alexa skips Flask (skill/fast_edge.py); app(...) and app.wsgi_app both go through it.
+    app.wsgi_app = FastAlexaEdge(app.wsgi_app, edge, MAX_BODY_BYTES, app.logger)  # type: ignore[method-assign]
     return app
 
 

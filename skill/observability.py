@@ -160,9 +160,13 @@ class RequestLog:
         if self._logger.isEnabledFor(level):
             fields = record.log_fields(latency)
             fields["level"] = logging.getLevelName(level)
-            line = json.dumps(fields, separators=(",", ":"))
+            line = _encode_line(fields)
             # A record made here rather than by .log(): no stack walk for a caller we know.
             self._logger.handle(logging.LogRecord(REQUEST_LOGGER, level, __file__, 0, line, None, None))
+
+
+_encode_line = json.JSONEncoder(separators=(",", ":")).encode
+"""``json.dumps(..., separators=(",", ":"))`` without building a new encoder for every line."""
 
 
 class LineFormatter(logging.Formatter):
@@ -218,6 +222,7 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self._types, self._intents = _LabelBudget(), _LabelBudget()
+        self._children: dict[tuple[Counter | Histogram, tuple[str, ...]], Any] = {}
         self.requests = Counter(
             "backtwitch_requests", "Alexa requests by request type, intent and outcome.",
             ["type", "intent", "outcome"], registry=self.registry,
@@ -237,10 +242,19 @@ class Metrics:
 
     def observe(self, record: RequestRecord, latency: float) -> None:
         intent = self._intents(record.intent) if record.intent else "none"
-        self.requests.labels(self._types(record.request_type), intent, record.outcome).inc()
-        self.latency.labels(record.outcome).observe(latency)
+        self._child(self.requests, (self._types(record.request_type), intent, record.outcome)).inc()
+        self._child(self.latency, (record.outcome,)).observe(latency)
         if record.outcome == "rejected" and record.reason:
             self.verification_failures.labels(record.reason[:_MAX_LABEL]).inc()
+
+    def _child(self, metric: Counter | Histogram, labels: tuple[str, ...]) -> Any:
+        """``metric.labels(*labels)``, remembered: the SDK's lookup takes a lock and rebuilds
+        the key on every call.  Label values are capped by ``_LabelBudget``, so this stays small."""
+        key = (metric, labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
 
     def store_error(self, operation: str) -> None:
         self.store_errors.labels(operation).inc()

@@ -69,7 +69,19 @@ def to_ssml(segments: list[Segment], pronounce: Mapping[str, str] = NO_PRONUNCIA
 
 
 def _spoken(text: str, pronounce: Mapping[str, str]) -> str:
-    """One pass over the escaped text, so a pronunciation never lands inside another tag."""
+    """``_spoken_text``, remembered: the same phrases come back on every turn of every user."""
+    return _spoken_text(text, tuple(pronounce.items()))
+
+
+@functools.lru_cache(maxsize=2048)
+def _spoken_text(text: str, pronunciations: tuple[tuple[str, str], ...]) -> str:
+    """One pass over the escaped text, so a pronunciation never lands inside another tag.
+
+    A pure function of its arguments (the key is the text and the pronunciations themselves,
+    not the dict's identity), so caching it cannot change a reply; the size bound keeps texts
+    with user-said values in them from growing it for ever.
+    """
+    pronounce = dict(pronunciations)
     aliases = {escape(written): spoken for written, spoken in pronounce.items()}
 
     def tag(match: re.Match[str]) -> str:

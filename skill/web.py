@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from ask_sdk_core.skill import CustomSkill
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from .dispatch import LeanInvoker
 from .envelope import EnvelopeReader, ResponseWriter
 from .observability import HealthCheckedStore, Metrics, RequestLog, RequestRecord, observe_request
 from .persistence import StoreError
@@ -22,11 +23,21 @@ from .verify import CERT_URL_HEADER, SIGNATURE_HEADER, RequestVerifier, Verifica
 log = logging.getLogger(__name__)
 
 Answer = tuple[Response, int] | Response
+Reply = tuple[int, bytes]
+"""An HTTP status and its JSON body: what both the Flask route and ``skill/fast_edge.py`` send."""
+
+JSON_MIMETYPE = "application/json"
+_encode_compact = json.JSONEncoder(separators=(",", ":")).encode
+"""``json.dumps(..., separators=(",", ":"))`` with one encoder built once, not one per response."""
 
 
-def error(status: int, reason: str) -> tuple[Response, int]:
-    """Every rejection looks the same: a short JSON body, never a stack trace."""
-    return jsonify(error=reason), status
+def error_body(reason: str) -> bytes:
+    """Every rejection looks the same: a short JSON body, never a stack trace.
+
+    Byte for byte what Flask's ``jsonify(error=reason)`` makes (compact, trailing newline), so
+    the lean edge and the Flask routes answer alike.
+    """
+    return (json.dumps({"error": reason}, separators=(",", ":")) + "\n").encode()
 
 
 class AlexaEndpoint:
@@ -34,11 +45,11 @@ class AlexaEndpoint:
 
     def __init__(self, verifier: RequestVerifier, skill: CustomSkill) -> None:
         self.verifier = verifier
-        self.skill = skill
+        self.skill = LeanInvoker(skill)  # CustomSkill.invoke, minus per-request work (skill/dispatch.py)
         self.reader = EnvelopeReader()
         self.writer = ResponseWriter()
 
-    def answer(self, record: RequestRecord, headers: Mapping[str, str], body: bytes) -> Answer:
+    def answer(self, record: RequestRecord, headers: Mapping[str, str], body: bytes) -> Reply:
         """Verify, deserialise, invoke; note on ``record`` how it went."""
         try:
             document = self.verifier.verify(headers, body)
@@ -50,22 +61,32 @@ class AlexaEndpoint:
             return _reject(record, "malformed request")
         record.describe(envelope)
         try:
-            response = self.skill.invoke(request_envelope=envelope, context=None)
+            response = self.skill.invoke(envelope)
         except Exception as exc:
             log.exception("dispatch failed")
             record.fail(500, f"dispatch failed: {type(exc).__name__}")
-            return error(500, "internal error")
-        return _json(self.writer.document(response))
+            return 500, error_body("internal error")
+        # Compact JSON; what ``jsonify`` makes, minus its sorting and pretty-printing machinery.
+        return 200, _encode_compact(self.writer.document(response)).encode()
 
 
-def _json(document: object) -> Response:
-    """Compact JSON; what ``jsonify`` makes, minus its sorting and pretty-printing machinery."""
-    return Response(json.dumps(document, separators=(",", ":")), mimetype="application/json")
+class AlexaEdge:
+    """One observed ``POST /alexa``: the record, the answer, then one log line and metrics."""
+
+    def __init__(self, verifier: RequestVerifier, skill: CustomSkill, metrics: Metrics) -> None:
+        self.endpoint = AlexaEndpoint(verifier, skill)
+        self.metrics = metrics
+        self.request_log = RequestLog()
+
+    def serve(self, headers: Mapping[str, str], read_body: Callable[[RequestRecord], bytes]) -> Reply:
+        """``read_body`` may note a refusal on the record and raise (413): it is observed too."""
+        with observe_request(self.metrics, self.request_log) as record:
+            return self.endpoint.answer(record, headers, read_body(record))
 
 
-def _reject(record: RequestRecord, reason: str) -> tuple[Response, int]:
+def _reject(record: RequestRecord, reason: str) -> Reply:
     record.reject(400, reason)
-    return error(400, reason)
+    return 400, error_body(reason)
 
 
 def _signature_headers() -> dict[str, str]:
@@ -87,17 +108,15 @@ def _read_body(record: RequestRecord) -> bytes:
         raise
 
 
-def alexa_blueprint(
-    verifier: RequestVerifier, skill: CustomSkill, store: HealthCheckedStore, metrics: Metrics
-) -> Blueprint:
+def alexa_blueprint(edge: AlexaEdge, store: HealthCheckedStore, metrics: Metrics) -> Blueprint:
+    """The Flask routes. ``skill/fast_edge.py`` answers most ``POST /alexa`` before Flask;
+    this route still takes the rest (chunked, oversized or odd bodies) with Flask's rules."""
     blueprint = Blueprint("alexa", __name__)
-    endpoint = AlexaEndpoint(verifier, skill)
-    request_log = RequestLog()
 
     @blueprint.post("/alexa")
-    def alexa() -> Answer:
-        with observe_request(metrics, request_log) as record:
-            return endpoint.answer(record, _signature_headers(), _read_body(record))
+    def alexa() -> Response:
+        status, body = edge.serve(_signature_headers(), _read_body)
+        return Response(body, status=status, mimetype=JSON_MIMETYPE)
 
     @blueprint.get("/healthz")
     def healthz() -> Answer:

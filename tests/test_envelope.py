@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from ask_sdk_core.exceptions import SerializationException
 from ask_sdk_core.serialize import DefaultSerializer
-from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope, Response
 from ask_sdk_model.ui import SsmlOutputSpeech
 from hypothesis import HealthCheck, given, settings
@@ -24,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from conversation import Conversation, fixture
 from fuzzing import FIXTURE_NAMES, mutated_envelopes, realistic_envelope
 from pki import TestPKI, signed_headers
+from skill.dispatch import LeanInvoker
 from skill.envelope import EnvelopeReader, ResponseWriter
 
 SDK = DefaultSerializer()
@@ -117,13 +117,13 @@ def test_any_mutated_envelope_gets_the_same_answer_from_both(document: dict[str,
 def test_every_response_of_whole_conversations_serialises_as_the_sdk_does(app, pki, monkeypatch) -> None:
     """Every response the skill produced in a launch, a screening and a relief routine."""
     produced: list[Any] = []
-    invoke = CustomSkill.invoke
+    invoke = LeanInvoker.invoke  # what the edge calls (skill/dispatch.py)
 
-    def recording_invoke(self: CustomSkill, request_envelope: RequestEnvelope, context: Any) -> Any:
-        produced.append(invoke(self, request_envelope=request_envelope, context=context))
+    def recording_invoke(self: LeanInvoker, request_envelope: RequestEnvelope) -> Any:
+        produced.append(invoke(self, request_envelope))
         return produced[-1]
 
-    monkeypatch.setattr(CustomSkill, "invoke", recording_invoke)
+    monkeypatch.setattr(LeanInvoker, "invoke", recording_invoke)
     talk_through(app.test_client(), pki)
     assert len(produced) == 11
     for response in produced:

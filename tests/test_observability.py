@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ask_sdk_core.skill import CustomSkill
 from prometheus_client.parser import text_string_to_metric_families
 
 from conversation import SKILL_ID, fixture, now_iso
 from served import Gunicorn
 from store_faults import hide_tables
+from skill.dispatch import LeanInvoker
 from skill.handlers.base import Turn
 from skill.observability import REQUEST_LOGGER, LineFormatter, Metrics, ObservedStore, RequestRecord
 from skill.persistence import StoreError
@@ -122,10 +122,10 @@ def test_an_exception_the_skill_apologised_for_is_logged_as_an_error_without_its
 
 
 def test_a_dispatch_failure_is_a_500_and_one_error_line(post, logged, monkeypatch):
-    def failing_invoke(self: CustomSkill, **kwargs: Any) -> Any:
+    def failing_invoke(self: LeanInvoker, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(CustomSkill, "invoke", failing_invoke)
+    monkeypatch.setattr(LeanInvoker, "invoke", failing_invoke)  # what the edge calls (skill/dispatch.py)
     status, body = post(launch_body())
 
     assert (status, body) == (500, {"error": "internal error"})

@@ -58,12 +58,33 @@ class StoredAttributes(dict):
     """
 
     def __init__(self, loaded: Mapping[str, Any] | None = None):
-        super().__init__(copy.deepcopy(dict(loaded or {})))
-        self.loaded: dict[str, Any] = copy.deepcopy(dict(loaded or {}))
+        super().__init__(copy_document(dict(loaded or {})))
+        self.loaded: dict[str, Any] = copy_document(dict(loaded or {}))
 
     def mark_saved(self) -> None:
         """After a save the stored document holds our changes: later saves diff from here."""
-        self.loaded = copy.deepcopy(dict(self))
+        self.loaded = copy_document(dict(self))
+
+
+_JSON_LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
+def copy_document(value: Any) -> Any:
+    """``copy.deepcopy`` for JSON-shaped data, about four times faster.
+
+    Stored attributes are JSON documents (they were read from JSON or are about to be written
+    as JSON), so plain dicts, lists and scalars are copied here; anything else still goes
+    through ``deepcopy``.  Unlike ``deepcopy`` it does not preserve aliasing between
+    sub-objects, which JSON cannot express anyway.
+    """
+    kind = type(value)
+    if kind in _JSON_LEAVES:
+        return value
+    if kind is dict:
+        return {key: copy_document(item) for key, item in value.items()}
+    if kind is list:
+        return [copy_document(item) for item in value]
+    return copy.deepcopy(value)
 
 
 @dataclass(frozen=True)
