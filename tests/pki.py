@@ -73,6 +73,18 @@ def shared_pki() -> TestPKI:
     return TestPKI()
 
 
+def expired_chain(pki: TestPKI) -> bytes:
+    """A chain whose signing certificate expired a second before the PKI's reference time."""
+    leaf, _ = pki.issue_leaf(not_before=pki.now - timedelta(days=30), not_after=pki.now - timedelta(seconds=1))
+    return pki.chain_pem(leaf)
+
+
+def not_yet_valid_chain(pki: TestPKI) -> bytes:
+    """A chain whose signing certificate becomes valid a second after the reference time."""
+    leaf, _ = pki.issue_leaf(not_before=pki.now + timedelta(seconds=1), not_after=pki.now + timedelta(days=30))
+    return pki.chain_pem(leaf)
+
+
 def signed_headers(pki: TestPKI, body: bytes, url: str = DEFAULT_URL) -> dict[str, str]:
     """The two headers Alexa adds to a request whose raw body is ``body``."""
     return pki.signed_headers(body, url)

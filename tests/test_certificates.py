@@ -27,6 +27,8 @@ from skill.certificates import (
 )
 from pki import (
     DEFAULT_URL,
+    expired_chain,
+    not_yet_valid_chain,
     FakeClock,
     RecordingFetch,
     TestPKI,
@@ -118,20 +120,6 @@ def test_a_leaf_issued_directly_by_a_trusted_root_is_accepted(
     assert store.get(DEFAULT_URL) == leaf
 
 
-def _expired(pki: TestPKI) -> bytes:
-    leaf, _ = pki.issue_leaf(
-        not_before=pki.now - timedelta(days=30), not_after=pki.now - timedelta(seconds=1)
-    )
-    return pki.chain_pem(leaf)
-
-
-def _not_yet_valid(pki: TestPKI) -> bytes:
-    leaf, _ = pki.issue_leaf(
-        not_before=pki.now + timedelta(seconds=1), not_after=pki.now + timedelta(days=30)
-    )
-    return pki.chain_pem(leaf)
-
-
 def _without_san(pki: TestPKI) -> bytes:
     return pki.chain_pem(pki.issue_leaf(san=None)[0])
 
@@ -176,8 +164,8 @@ def _html_error_page(pki: TestPKI) -> bytes:
 @pytest.mark.parametrize(
     ("make_chain", "reason"),
     [
-        pytest.param(_expired, "certificate expired or not yet valid", id="expired-leaf"),
-        pytest.param(_not_yet_valid, "certificate expired or not yet valid", id="future-leaf"),
+        pytest.param(expired_chain, "certificate expired or not yet valid", id="expired-leaf"),
+        pytest.param(not_yet_valid_chain, "certificate expired or not yet valid", id="future-leaf"),
         pytest.param(_without_san, "certificate lacks SAN echo-api.amazon.com", id="no-san"),
         pytest.param(_wrong_san, "certificate lacks SAN echo-api.amazon.com", id="wrong-san"),
         pytest.param(

@@ -18,6 +18,8 @@ from skill.certificates import SigningCertificates
 from skill.verify import RequestVerifier, VerificationError
 from pki import (
     DEFAULT_URL,
+    expired_chain,
+    not_yet_valid_chain,
     FakeClock,
     RecordingFetch,
     TestPKI,
@@ -252,20 +254,6 @@ def test_an_invalid_certificate_url_is_rejected_before_any_download(
 # --------------------------------------------------------------------------- rules 3 + 4: chain
 
 
-def _expired(pki: TestPKI) -> bytes:
-    leaf, _ = pki.issue_leaf(
-        not_before=pki.now - timedelta(days=9), not_after=pki.now - timedelta(days=1)
-    )
-    return pki.chain_pem(leaf)
-
-
-def _not_yet_valid(pki: TestPKI) -> bytes:
-    leaf, _ = pki.issue_leaf(
-        not_before=pki.now + timedelta(days=1), not_after=pki.now + timedelta(days=9)
-    )
-    return pki.chain_pem(leaf)
-
-
 @pytest.mark.parametrize(
     ("served", "reason"),
     [
@@ -273,8 +261,8 @@ def _not_yet_valid(pki: TestPKI) -> bytes:
         pytest.param(
             lambda pki: pki.chain_pem() + b" " * 65536, "certificate too large", id="over-cap"
         ),
-        pytest.param(_expired, "certificate expired or not yet valid", id="expired"),
-        pytest.param(_not_yet_valid, "certificate expired or not yet valid", id="not-yet-valid"),
+        pytest.param(expired_chain, "certificate expired or not yet valid", id="expired"),
+        pytest.param(not_yet_valid_chain, "certificate expired or not yet valid", id="not-yet-valid"),
         pytest.param(
             lambda pki: pki.chain_pem(pki.issue_leaf(san=None)[0]),
             "certificate lacks SAN echo-api.amazon.com",
