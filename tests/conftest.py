@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from conversation import SKILL_ID, Conversation
-from pki import DEFAULT_URL, TestPKI, shared_pki, signed_headers
+from pki import DEFAULT_URL, FakeClock, TestPKI, shared_pki, signed_headers
 from store_servers import (  # noqa: F401 (fixtures for the store, Lambda and resilience tests)
     dynamodb_endpoint, dynamodb_table, postgres_schema_url, postgres_url, private_postgres)
 from skill.app import create_app
@@ -20,6 +20,12 @@ from skill.config import REPO_ROOT, Config
 @pytest.fixture(scope="session")
 def pki() -> TestPKI:
     return shared_pki()
+
+
+@pytest.fixture
+def clock(pki: TestPKI) -> FakeClock:
+    """A settable clock at the test PKI's reference time, for the verification tests."""
+    return FakeClock(pki.now)
 
 
 @pytest.fixture(scope="session")

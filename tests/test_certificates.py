@@ -41,16 +41,6 @@ from pki import (
 OTHER_URL = "https://s3.amazonaws.com/echo.api/echo-api-cert-13.pem"
 
 
-@pytest.fixture
-def pki() -> TestPKI:
-    return shared_pki()
-
-
-@pytest.fixture
-def clock(pki: TestPKI) -> FakeClock:
-    return FakeClock(pki.now)
-
-
 def make_store(
     pki: TestPKI, fetch: Callable[[str], bytes], clock: FakeClock, **options
 ) -> SigningCertificates:

@@ -24,7 +24,6 @@ from pki import (
     RecordingFetch,
     TestPKI,
     pem,
-    shared_pki,
     signed_headers,
     untrusted_pki,
 )
@@ -71,16 +70,6 @@ def reason_for(verifier: RequestVerifier, headers: Any, body: bytes) -> str:
     with pytest.raises(VerificationError) as caught:
         verifier.verify(headers, body)
     return caught.value.reason
-
-
-@pytest.fixture
-def pki() -> TestPKI:
-    return shared_pki()
-
-
-@pytest.fixture
-def clock(pki: TestPKI) -> FakeClock:
-    return FakeClock(pki.now)
 
 
 @pytest.fixture
