@@ -15,7 +15,6 @@ imported, each worker writes its own files there, and ``/metrics`` sums them all
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
@@ -39,6 +38,7 @@ from prometheus_client import (
 )
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from . import fastjson
 from .persistence import StoreError
 
 __all__ = [
@@ -160,13 +160,9 @@ class RequestLog:
         if self._logger.isEnabledFor(level):
             fields = record.log_fields(latency)
             fields["level"] = logging.getLevelName(level)
-            line = _encode_line(fields)
+            line = fastjson.dumps(fields).decode()
             # A record made here rather than by .log(): no stack walk for a caller we know.
             self._logger.handle(logging.LogRecord(REQUEST_LOGGER, level, __file__, 0, line, None, None))
-
-
-_encode_line = json.JSONEncoder(separators=(",", ":")).encode
-"""``json.dumps(..., separators=(",", ":"))`` without building a new encoder for every line."""
 
 
 class LineFormatter(logging.Formatter):

@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
-import json
 import posixpath
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
@@ -33,6 +32,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from skill import fastjson
 from skill.certificates import CertificateError, SigningCertificates, load_trust_roots
 
 __all__ = [
@@ -195,7 +195,7 @@ def parse_envelope(body: bytes, *, require_timestamp: bool = True) -> dict[str, 
     if not body:
         raise VerificationError("missing request body")
     try:
-        envelope = json.loads(body.decode("utf-8"), parse_constant=_reject_json_constant)
+        envelope = fastjson.loads(body)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise VerificationError("malformed request") from None
     request = envelope.get("request") if isinstance(envelope, dict) else None
@@ -204,10 +204,6 @@ def parse_envelope(body: bytes, *, require_timestamp: bool = True) -> dict[str, 
     if require_timestamp and request.get("timestamp") is None:
         raise VerificationError("malformed request")
     return envelope
-
-
-def _reject_json_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
 
 
 # --------------------------------------------------------------------------- rule 6

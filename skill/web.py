@@ -14,6 +14,7 @@ from ask_sdk_core.skill import CustomSkill
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from . import fastjson
 from .dispatch import LeanInvoker
 from .envelope import EnvelopeReader, ResponseWriter
 from .observability import HealthCheckedStore, Metrics, RequestLog, RequestRecord, observe_request
@@ -27,8 +28,6 @@ Reply = tuple[int, bytes]
 """An HTTP status and its JSON body: what both the Flask route and ``skill/fast_edge.py`` send."""
 
 JSON_MIMETYPE = "application/json"
-_encode_compact = json.JSONEncoder(separators=(",", ":")).encode
-"""``json.dumps(..., separators=(",", ":"))`` with one encoder built once, not one per response."""
 
 
 def error_body(reason: str) -> bytes:
@@ -67,7 +66,7 @@ class AlexaEndpoint:
             record.fail(500, f"dispatch failed: {type(exc).__name__}")
             return 500, error_body("internal error")
         # Compact JSON; what ``jsonify`` makes, minus its sorting and pretty-printing machinery.
-        return 200, _encode_compact(self.writer.document(response)).encode()
+        return 200, fastjson.dumps(self.writer.document(response))
 
 
 class AlexaEdge:
