@@ -3,13 +3,23 @@ from __future__ import annotations
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import is_intent_name
-from ask_sdk_model import Response
+from ask_sdk_model import IntentRequest, Response
 
 from ..content import LocaleContent
 from ..flows.answers import Pending
 from ..reply import Reply, Segment, render
 from .interceptors import DISCLAIMER_DUE, DISCLAIMER_SPOKEN
+
+
+def intent_name(handler_input: HandlerInput) -> str | None:
+    """The intent of an IntentRequest, else None.
+
+    What ``ask_sdk_core.utils.is_intent_name(name)`` compares, read once instead of through a
+    fresh closure per name and handler: every request asks a dozen handlers.  An
+    IntentRequest without an intent fails here as it does there (AttributeError).
+    """
+    request = handler_input.request_envelope.request
+    return request.intent.name if isinstance(request, IntentRequest) else None
 
 
 class Turn:
@@ -42,7 +52,7 @@ class IntentHandler(AbstractRequestHandler):
     intent_names: tuple[str, ...] = ()
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return any(is_intent_name(name)(handler_input) for name in self.intent_names)
+        return intent_name(handler_input) in self.intent_names
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn(handler_input)

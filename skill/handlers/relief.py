@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler, AbstractRequestInterceptor
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import get_request_type, is_intent_name, is_request_type
+from ask_sdk_core.utils import get_request_type, is_request_type
 from ask_sdk_model import RequestEnvelope, Response
 from ask_sdk_model.interfaces.connections import SendRequestDirective
 
@@ -29,7 +29,7 @@ from ..flows.relief import Progress
 from ..persistence import StoreError, user_id_of
 from ..reply import Reply, Segment
 from ..slots import number_value, slot_of
-from .base import IntentHandler, Turn
+from .base import IntentHandler, Turn, intent_name
 from .interceptors import NOT_A_VISIT
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def routine_running(handler_input: HandlerInput) -> bool:
 
 
 def intent_is(handler_input: HandlerInput, *names: str) -> bool:
-    return any(is_intent_name(name)(handler_input) for name in names)
+    return intent_name(handler_input) in names
 
 
 def routine_offered(handler_input: HandlerInput) -> bool:

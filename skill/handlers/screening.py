@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from ask_sdk_core.dispatch_components import AbstractRequestInterceptor
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Intent, IntentConfirmationStatus, Slot, SlotConfirmationStatus
 from ask_sdk_model.dialog import ElicitSlotDirective
 
@@ -30,7 +29,7 @@ from ..flows.screening import (
 )
 from ..reply import Reply, Segment
 from ..slots import SlotCatalog, SlotCatalogs, heard_value, parse_duration_days, resolved_id, slot_of
-from .base import IntentHandler, Turn
+from .base import IntentHandler, Turn, intent_name
 
 SCREENING_INTENT = "ScreeningIntent"
 SESSION_KEY = "screening"
@@ -210,8 +209,8 @@ class ScreeningHandler(IntentHandler):
         if super().can_handle(handler_input):
             return True
         in_dialog = asked_question(handler_input) is not None
-        return in_dialog and any(is_intent_name(name)(handler_input) for name in
-                                 ("AMAZON.YesIntent", "AMAZON.NoIntent", "AMAZON.FallbackIntent"))
+        return in_dialog and intent_name(handler_input) in ("AMAZON.YesIntent", "AMAZON.NoIntent",
+                                                            "AMAZON.FallbackIntent")
 
     def handle(self, handler_input: HandlerInput):
         screening = ScreeningTurn(Turn(handler_input), self.catalog)
