@@ -7,11 +7,12 @@ does not use.  ``LeanInvoker`` runs the very same interceptors, handler chains, 
 exception handlers of the built ``CustomSkill``, in the same order, with ask-sdk-core's own
 ``HandlerInput``, ``AttributesManager`` and ``ResponseFactory``; it only
 
-* narrows the walk by intent name: a handler whose ``can_handle`` is exactly
-  ``IntentHandler.can_handle`` answers "yes" only for its ``intent_names``, so it is skipped
-  for any other request without being asked.  Every other handler (state-gated ones,
-  catch-alls, request-type handlers) is still asked, in its original place, so the first
-  handler that says yes is the one the SDK would have picked;
+* narrows the walk by intent name (or, for other requests, request type): a handler whose
+  ``can_handle`` is exactly ``IntentHandler.can_handle`` answers "yes" only for its
+  ``intent_names``, and a handler that declares ``dispatch_keys`` (state-gated ones,
+  request-type handlers) only for those, so it is skipped for any other request without
+  being asked.  Every other handler (catch-alls) is still asked, in its original place, so
+  the first handler that says yes is the one the SDK would have picked;
 * lets the attributes manager own the envelope's session attributes instead of deep-copying
   them: the web edge parses a fresh envelope for every request and nothing reads
   ``envelope.session.attributes`` after dispatch (the response carries the manager's dict).
@@ -72,7 +73,7 @@ class LeanInvoker:
         # Mappers are tried in order and each returns its first match: one flat list is the same.
         self.chains: Chains = tuple(chain for mapper in dispatcher.request_mappers
                                     for chain in mapper.request_handler_chains)
-        self.by_intent, self.others = _index(self.chains)
+        self.by_key, self.others = _index(self.chains)
         self.simple = skill.api_client is None and skill.skill_id is None
 
     def invoke(self, request_envelope: RequestEnvelope) -> ResponseEnvelope:
@@ -130,24 +131,30 @@ class LeanInvoker:
     def _candidates(self, request: Any) -> Chains:
         """The chains whose handler might say yes, in registration order."""
         if not isinstance(request, IntentRequest):
-            return self.others  # intent-name handlers say no to anything but an IntentRequest
+            return self.by_key.get(getattr(request, "object_type", None), self.others)
         if request.intent is None:
             return self.chains  # let every handler see it (and fail) exactly as in the SDK
-        return self.by_intent.get(request.intent.name, self.others)
+        return self.by_key.get(request.intent.name, self.others)
+
+
+def dispatch_keys(handler: Any) -> frozenset[str] | None:
+    """The intent names and request types ``handler`` can ever say yes to; None: it may say
+    yes to anything, so it is always asked."""
+    declared = getattr(handler, "dispatch_keys", None)
+    if declared is not None:
+        return frozenset(declared)
+    if isinstance(handler, IntentHandler) and type(handler).can_handle is IntentHandler.can_handle:
+        return frozenset(handler.intent_names)
+    return None
 
 
 def _index(chains: Chains) -> tuple[dict[str, Chains], Chains]:
-    """Per intent name: the chains to ask, in order; and the chains asked for any request."""
-    def named(chain: AbstractRequestHandlerChain) -> tuple[str, ...] | None:
-        handler = chain.request_handler
-        if isinstance(handler, IntentHandler) and type(handler).can_handle is IntentHandler.can_handle:
-            return tuple(handler.intent_names)
-        return None  # decides for itself (state, request type, catch-all): always asked
-
-    names = [named(chain) for chain in chains]
-    intents = {intent for intent_names in names if intent_names for intent in intent_names}
-    by_intent = {intent: tuple(chain for chain, intent_names in zip(chains, names)
-                               if intent_names is None or intent in intent_names)
-                 for intent in intents}
-    others = tuple(chain for chain, intent_names in zip(chains, names) if intent_names is None)
-    return by_intent, others
+    """Per intent name or request type: the chains to ask, in order; and the chains asked
+    for anything else (the catch-alls)."""
+    keys = [dispatch_keys(chain.request_handler) for chain in chains]
+    known = {key for handler_keys in keys if handler_keys for key in handler_keys}
+    by_key = {key: tuple(chain for chain, handler_keys in zip(chains, keys)
+                         if handler_keys is None or key in handler_keys)
+              for key in known}
+    others = tuple(chain for chain, handler_keys in zip(chains, keys) if handler_keys is None)
+    return by_key, others

@@ -16,6 +16,7 @@ import pytest
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest
 
+from skill.chat import run_transcript
 from skill.dispatch import LeanInvoker
 from skill.envelope import ResponseWriter
 
@@ -24,12 +25,15 @@ WRITER = ResponseWriter()
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from traffic import record_conversations  # noqa: E402
 
+TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.txt"))
+
 
 def _first(chains: Any, handler_input: HandlerInput) -> Any:
     return next((chain for chain in chains if chain.request_handler.can_handle(handler_input=handler_input)), None)
 
 
-def test_indexed_walk_matches_the_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
+def _checking_handle(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make every dispatch compare the indexed walk with the full one; returns what was checked."""
     original = LeanInvoker._handle
     checked: list[str] = []
 
@@ -37,7 +41,7 @@ def test_indexed_walk_matches_the_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
         request = handler_input.request_envelope.request
         if isinstance(request, IntentRequest):
             said = request.intent.name
-            for name in (said, *sorted(self.by_intent), "NoSuchIntent"):
+            for name in (said, *sorted(self.by_key), "NoSuchIntent"):
                 request.intent.name = name
                 assert _first(self._candidates(request), handler_input) is _first(self.chains, handler_input), name
             request.intent.name = said
@@ -47,9 +51,24 @@ def test_indexed_walk_matches_the_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
         return original(self, handler_input)
 
     monkeypatch.setattr(LeanInvoker, "_handle", checking)
+    return checked
+
+
+def test_indexed_walk_matches_the_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
+    checked = _checking_handle(monkeypatch)
     envelopes = record_conversations(4)
     assert len(checked) == len(envelopes)
     assert {"LaunchRequest", "IntentRequest", "SessionEndedRequest"} <= set(checked)
+
+
+@pytest.mark.parametrize("path", TRANSCRIPTS, ids=lambda path: path.stem)
+def test_indexed_walk_matches_the_sdk_through_every_transcript(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    """The transcripts reach the states the benchmark's traffic does not (a timer offer, a
+    resume offer, a deletion to confirm, permission answers, name-free requests...)."""
+    checked = _checking_handle(monkeypatch)
+    result = run_transcript(path)
+    assert not result.failures, "\n".join(result.failures)
+    assert len(checked) >= len(result.intents)
 
 
 def without_clock(document: Any) -> Any:

@@ -47,9 +47,16 @@ class Turn:
 
 
 class IntentHandler(AbstractRequestHandler):
-    """Handles the listed intents; subclasses implement `answer`."""
+    """Handles the listed intents; subclasses implement `answer`.
+
+    A subclass that overrides ``can_handle`` should also list in ``dispatch_keys`` every
+    intent name (or, for other requests, request type) it can ever say yes to: the
+    dispatcher (``skill/dispatch.py``) then skips it for any other request without asking.
+    Left ``None``, it is asked for every request.
+    """
 
     intent_names: tuple[str, ...] = ()
+    dispatch_keys: tuple[str, ...] | None = None
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return intent_name(handler_input) in self.intent_names

@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 class LaunchHandler(AbstractRequestHandler):
     """"Alexa, open back twitch helper": a full welcome the first time, a short one after."""
 
+    dispatch_keys = ("LaunchRequest",)
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return is_request_type("LaunchRequest")(handler_input)
 
@@ -30,6 +32,8 @@ class LaunchHandler(AbstractRequestHandler):
 
 class SessionEndedHandler(AbstractRequestHandler):
     """The session closed (user silent, said stop elsewhere, or an error): nothing may be spoken."""
+
+    dispatch_keys = ("SessionEndedRequest",)
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return is_request_type("SessionEndedRequest")(handler_input)
@@ -45,6 +49,8 @@ class SessionEndedHandler(AbstractRequestHandler):
 
 class SkillDisabledHandler(AbstractRequestHandler):
     """The user disabled the skill: forget everything stored for them."""
+
+    dispatch_keys = ("AlexaSkillEvent.SkillDisabled",)
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return is_request_type("AlexaSkillEvent.SkillDisabled")(handler_input)

@@ -29,6 +29,8 @@ class CanFulfillHandler(AbstractRequestHandler):
         self.catalog = catalog
         self.answered = answered
 
+    dispatch_keys = ("CanFulfillIntentRequest",)
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return is_request_type("CanFulfillIntentRequest")(handler_input)
 

@@ -218,6 +218,8 @@ class ResumeOfferOnLaunchHandler(AbstractRequestHandler):
     def __init__(self, clock: Clock = utc_now):
         self.clock = clock
 
+    dispatch_keys = ("LaunchRequest",)
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return is_request_type("LaunchRequest")(handler_input) and routine_record(handler_input) is not None
 
@@ -233,6 +235,7 @@ class RoutineStartHandler(RoutineIntentHandler):
     """"How do I relieve it?", or "yes" to an offer of ways to ease it: the guided routine."""
 
     intent_names = ("ReliefIntent",)
+    dispatch_keys = (*intent_names, YES, MORE, NEXT)
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return super().can_handle(handler_input) or (intent_is(handler_input, YES, MORE, NEXT)
@@ -244,6 +247,8 @@ class RoutineStartHandler(RoutineIntentHandler):
 
 class ResumeOfferAnswerHandler(RoutineIntentHandler):
     """"Yes" or "no" to "continue from step four, or start over?"."""
+
+    dispatch_keys = (YES, NO)
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return intent_is(handler_input, YES, NO) and pending_of(handler_input).get("kind") == relief.RESUME_PENDING
@@ -262,6 +267,7 @@ class RoutineNextHandler(RoutineIntentHandler):
     """"Next" while the routine is in the session, or "yes" to "ready for the next one?"."""
 
     intent_names = (NEXT,)
+    dispatch_keys = (YES, MORE, NEXT)
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         kind = pending_of(handler_input).get("kind")
@@ -279,6 +285,7 @@ class NextWithoutRoutineHandler(IntentHandler):
     """"Next" with no routine and no list to continue: say how to start the routine."""
 
     intent_names = (NEXT,)
+    dispatch_keys = intent_names
     CONTINUED_ELSEWHERE = {"more", "cause", "offer"}  # MoreHandler carries these on
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
@@ -291,6 +298,8 @@ class NextWithoutRoutineHandler(IntentHandler):
 
 class RoutineNoHandler(RoutineIntentHandler):
     """"No" to "ready for the next one?": no rush, the place is kept."""
+
+    dispatch_keys = (NO,)
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return intent_is(handler_input, NO) and pending_of(handler_input).get("kind") == relief.ROUTINE_PENDING
@@ -319,6 +328,7 @@ class RoutineStartOverHandler(RoutineIntentHandler):
     """"Start over" with the routine in the session (running or offered to continue)."""
 
     intent_names = ("AMAZON.StartOverIntent",)
+    dispatch_keys = intent_names
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return super().can_handle(handler_input) and routine_record(handler_input) is not None
@@ -391,8 +401,10 @@ class RoutineResumeHandler(RoutineIntentHandler):
 class RoutineStopHandler(RoutineIntentHandler):
     """Stop or cancel mid-routine: goodbye, with the place kept for next time."""
 
+    dispatch_keys = ("AMAZON.StopIntent", "AMAZON.CancelIntent")
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return intent_is(handler_input, "AMAZON.StopIntent", "AMAZON.CancelIntent") and routine_running(handler_input)
+        return intent_is(handler_input, *self.dispatch_keys) and routine_running(handler_input)
 
     def reply_to(self, turn: RoutineTurn) -> tuple[Reply, Pending]:
         return turn.put_aside(relief.stopped_reply), None
@@ -401,8 +413,10 @@ class RoutineStopHandler(RoutineIntentHandler):
 class RoutineHelpHandler(RoutineIntentHandler):
     """Help mid-routine: what can be said here, then carry on."""
 
+    dispatch_keys = ("AMAZON.HelpIntent",)
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return intent_is(handler_input, "AMAZON.HelpIntent") and routine_running(handler_input)
+        return intent_is(handler_input, *self.dispatch_keys) and routine_running(handler_input)
 
     def reply_to(self, turn: RoutineTurn) -> tuple[Reply, Pending]:
         return relief.help_reply(turn.content, turn.progress)
@@ -411,8 +425,10 @@ class RoutineHelpHandler(RoutineIntentHandler):
 class RoutineFallbackHandler(RoutineIntentHandler):
     """Something unrecognised mid-routine: a short pointer, keeping "next" working."""
 
+    dispatch_keys = ("AMAZON.FallbackIntent",)
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return intent_is(handler_input, "AMAZON.FallbackIntent") and routine_running(handler_input)
+        return intent_is(handler_input, *self.dispatch_keys) and routine_running(handler_input)
 
     def reply_to(self, turn: RoutineTurn) -> tuple[Reply, Pending]:
         return relief.fallback_reply(turn.content, turn.progress)
@@ -480,6 +496,8 @@ class TimerOfferHandler(RoutineIntentHandler):
         super().__init__(clock)
         self.setter = TimerSetter(timers)
 
+    dispatch_keys = (YES, NO)
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return intent_is(handler_input, YES, NO) and pending_of(handler_input).get("kind") == relief.TIMER_PENDING
 
@@ -502,6 +520,8 @@ class TimerPermissionResponseHandler(AbstractRequestHandler):
     def __init__(self, timers: TimersClient, clock: Clock = utc_now):
         self.clock = clock
         self.setter = TimerSetter(timers)
+
+    dispatch_keys = ("Connections.Response",)
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         request = handler_input.request_envelope.request

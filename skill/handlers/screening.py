@@ -201,6 +201,8 @@ class ScreeningHandler(IntentHandler):
     """Starts, resumes or continues the check: "is this serious", one-shot answers, or an answer."""
 
     intent_names = (SCREENING_INTENT, "IsItSeriousIntent")
+    ANSWERS = ("AMAZON.YesIntent", "AMAZON.NoIntent", "AMAZON.FallbackIntent")
+    dispatch_keys = (*intent_names, *ANSWERS)
 
     def __init__(self, catalog: SlotCatalogs | SlotCatalog):
         self.catalog = catalog
@@ -209,8 +211,7 @@ class ScreeningHandler(IntentHandler):
         if super().can_handle(handler_input):
             return True
         in_dialog = asked_question(handler_input) is not None
-        return in_dialog and intent_name(handler_input) in ("AMAZON.YesIntent", "AMAZON.NoIntent",
-                                                            "AMAZON.FallbackIntent")
+        return in_dialog and intent_name(handler_input) in self.ANSWERS
 
     def handle(self, handler_input: HandlerInput):
         screening = ScreeningTurn(Turn(handler_input), self.catalog)
@@ -249,6 +250,7 @@ class ScreeningCommandHandler(IntentHandler):
         "AMAZON.StopIntent": "stop",
         "AMAZON.CancelIntent": "stop",
     }
+    dispatch_keys = tuple(COMMANDS)
 
     def __init__(self, catalog: SlotCatalogs | SlotCatalog):
         self.catalog = catalog

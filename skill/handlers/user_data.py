@@ -34,8 +34,10 @@ class DeleteDataHandler(IntentHandler):
 class DeleteDataAnswerHandler(IntentHandler):
     """"Yes" deletes everything stored for this user; "no" keeps it."""
 
+    dispatch_keys = ("AMAZON.YesIntent", "AMAZON.NoIntent")
+
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return (intent_is(handler_input, "AMAZON.YesIntent", "AMAZON.NoIntent")
+        return (intent_is(handler_input, *self.dispatch_keys)
                 and pending_of(handler_input).get("kind") == DELETE_PENDING)
 
     def answer(self, turn: Turn) -> tuple[Reply, Pending]:
