@@ -147,7 +147,10 @@ def _timestamp(value: Any) -> datetime:
         raise _OffThePath from None
 
 
+@functools.cache
 def _load_class(dotted: str) -> type:
+    """The SDK class named ``dotted`` (looked up once per name: discriminated types such as
+    ``Request`` name their concrete class on every envelope)."""
     module_name, _, name = dotted.rpartition(".")
     try:
         return getattr(importlib.import_module(module_name), name)
@@ -273,6 +276,8 @@ class ResponseWriter:
         if fields is None:
             fields = self._learn(kind)
         if not fields:
+            if isinstance(obj, Enum):  # what the SDK's serializer writes for one (dialog directives)
+                return obj.value
             return self._generic.serialize(obj)
         document = {}
         attributes = obj.__dict__

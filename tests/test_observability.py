@@ -11,10 +11,13 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
 from conversation import SKILL_ID, fixture, now_iso
@@ -22,7 +25,7 @@ from served import Gunicorn
 from store_faults import hide_tables
 from skill.dispatch import LeanInvoker
 from skill.handlers.base import Turn
-from skill.observability import REQUEST_LOGGER, LineFormatter, Metrics, ObservedStore, RequestRecord
+from skill.observability import REQUEST_LOGGER, LineFormatter, Metrics, ObservedStore, RequestRecord, utc_timestamp
 from skill.persistence import StoreError
 
 LINE_KEYS = {"ts", "event", "level", "request_id", "type", "intent", "locale", "outcome", "status",
@@ -295,3 +298,9 @@ def test_under_gunicorn_every_worker_logs_its_lines_and_metrics_sum_all_workers(
         assert status == 200
         assert sample(samples, "backtwitch_requests_total", type="LaunchRequest", intent="none",
                       outcome="answered") == sent
+
+
+@given(st.floats(min_value=0, max_value=4e9) | st.integers(min_value=0, max_value=4_000_000_000).map(lambda s: s + 0.9995))
+def test_the_line_timestamp_is_the_iso_utc_time_to_the_millisecond(now: float) -> None:
+    # Formatted once per second and cached: a cached prefix must never leak into another second.
+    assert utc_timestamp(now) == datetime.fromtimestamp(now, timezone.utc).isoformat(timespec="milliseconds")

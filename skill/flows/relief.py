@@ -16,7 +16,7 @@ Pending follow-ups this flow sets (see flows/answers.py for the others):
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,7 +46,10 @@ class Progress:
     updated: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The record as stored (``asdict`` without its recursive deep copy: every field is a
+        plain value)."""
+        return {"routine": self.routine, "step": self.step, "part": self.part, "paused": self.paused,
+                "updated": self.updated}
 
     @classmethod
     def from_dict(cls, raw: object, routine: Routine) -> "Progress | None":

@@ -6,7 +6,6 @@ from other threads or worker processes queue rather than overwrite each other's 
 """
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
@@ -18,6 +17,7 @@ from typing import Any
 
 from ask_sdk_model import RequestEnvelope
 
+from .. import fastjson
 from .base import Store, StoredAttributes, StoreError, apply_changes, changes_to_save, mark_saved, user_id_of, user_key
 
 SCHEMA = (
@@ -82,7 +82,7 @@ class SQLiteStore(Store):
             ).fetchone()
         except sqlite3.Error as exc:
             raise StoreError(f"could not read attributes: {exc}") from exc
-        return StoredAttributes(json.loads(row[0]) if row else {})
+        return StoredAttributes(fastjson.loads(row[0].encode()) if row else {})
 
     def save_attributes(self, request_envelope: RequestEnvelope, attributes: dict[str, Any]) -> None:
         user_id = user_id_of(request_envelope)
@@ -92,12 +92,12 @@ class SQLiteStore(Store):
         try:
             with self._write_transaction() as connection:
                 row = connection.execute("SELECT attributes FROM user_attributes WHERE user_key = ?", (key,)).fetchone()
-                document = apply_changes(json.loads(row[0]) if row else {}, changes)
+                document = apply_changes(fastjson.loads(row[0].encode()) if row else {}, changes)
                 connection.execute(
                     "INSERT INTO user_attributes (user_key, attributes, updated_at) VALUES (?, ?, ?)"
                     " ON CONFLICT(user_key) DO UPDATE SET attributes = excluded.attributes,"
                     " updated_at = excluded.updated_at",
-                    (key, json.dumps(document, separators=(",", ":")), datetime.now(timezone.utc).isoformat()),
+                    (key, fastjson.dumps(document).decode(), datetime.now(timezone.utc).isoformat()),
                 )
         except sqlite3.Error as exc:
             raise StoreError(f"could not save attributes: {exc}") from exc
