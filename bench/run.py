@@ -220,8 +220,8 @@ def report(bench: Bench, rounds: dict[str, list[Round]], cpu_ms: float, cold_s: 
     p99_ratio = statistics.median(s.load.p99_ms / e.load.p99_ms for s, e in pairs)
     cpu = {name: statistics.median(r.server_cpu_us for r in rounds[name]) for name in rounds}
     checks = [
-        ("throughput, skill / echo", f"{rate_ratio:.2f}x", f">= {targets.throughput_ratio}x", rate_ratio >= targets.throughput_ratio),
-        ("p99 latency, skill / echo", f"{p99_ratio:.2f}x", f"<= {targets.p99_ratio}x", p99_ratio <= targets.p99_ratio),
+        ("throughput, skill / echo", f"{rate_ratio:.3f}x", f">= {targets.throughput_ratio}x", rate_ratio >= targets.throughput_ratio),
+        ("p99 latency, skill / echo", f"{p99_ratio:.3f}x", f"<= {targets.p99_ratio}x", p99_ratio <= targets.p99_ratio),
         ("CPU per request in process", f"{cpu_ms:.3f} ms", f"<= {targets.cpu_ms} ms", cpu_ms <= targets.cpu_ms),
         ("cold start to first answer", f"{cold_s:.2f} s", f"<= {targets.cold_start_s} s", cold_s <= targets.cold_start_s),
         ("worker RSS (largest)", f"{memory[0]:.1f} MB (PSS {memory[1]:.1f} MB)", f"<= {targets.rss_mb} MB", memory[0] <= targets.rss_mb),
@@ -293,8 +293,8 @@ def soak(bench: Bench, args: argparse.Namespace) -> bool:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--seconds", type=float, default=8.0, help="length of each measured round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=6.0, help="length of each measured round")
+    parser.add_argument("--rounds", type=int, default=5, help="echo-skill pairs; the ratios are their medians")
     parser.add_argument("--cpu-requests", type=int, default=3000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)

@@ -176,7 +176,15 @@ def _model(cls: type) -> Converter:
 
 
 def _enum(cls: type[Enum]) -> Converter:
+    """``cls(value)``, with the usual values looked up in a dict made once (``Enum.__call__``
+    is slow for what it does); anything else still goes through ``cls(value)``."""
+    members = {member.value: member for member in cls}
+
     def convert(value: Any) -> Enum:
+        try:
+            return members[value]
+        except (KeyError, TypeError):
+            pass
         try:
             return cls(value)
         except ValueError:
