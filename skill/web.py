@@ -66,7 +66,7 @@ class AlexaEndpoint:
             record.fail(500, f"dispatch failed: {type(exc).__name__}")
             return 500, error_body("internal error")
         # Compact JSON; what ``jsonify`` makes, minus its sorting and pretty-printing machinery.
-        return 200, fastjson.dumps(self.writer.document(response))
+        return 200, self.writer.dumps(response)
 
 
 class AlexaEdge:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
@@ -128,6 +128,7 @@ def test_every_response_of_whole_conversations_serialises_as_the_sdk_does(app, p
     assert len(produced) == 11
     for response in produced:
         assert WRITER.document(response) == SDK.serialize(response)
+        assert json.loads(WRITER.dumps(response)) == json.loads(json.dumps(SDK.serialize(response)))
 
 
 def talk_through(client: Any, pki: TestPKI) -> None:
@@ -156,5 +157,10 @@ def test_enums_datetimes_tuples_and_subclassed_strings_are_written_as_the_sdk_wr
 
     speech = SsmlOutputSpeech(ssml=Label("<speak>hi</speak>"))
     response = Response(output_speech=speech, should_end_session=True)
-    odd = {"when": datetime(2026, 1, 1, 12, 0), "pair": (1, "two"), "response": response, "none": None}
+    odd = {"when": datetime(2026, 1, 1, 12, 0), "pair": (1, "two"), "response": response, "none": None,
+           "at": datetime(2026, 1, 1, 12, 0, 0, 5, tzinfo=timezone.utc)}
     assert WRITER.document(odd) == SDK.serialize(odd)
+    assert json.loads(WRITER.dumps(odd)) == json.loads(json.dumps(SDK.serialize(odd)))
+    # What orjson cannot write (a non-string key, a huge integer) is written the long way.
+    awkward = {1: response, "big": 2**70, "at": datetime(2026, 1, 1, 12, 0, 0, 5, tzinfo=timezone.utc)}
+    assert json.loads(WRITER.dumps(awkward)) == json.loads(json.dumps(SDK.serialize(awkward)))
