@@ -6,7 +6,6 @@ server refuses to start rather than answering users badly.
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Mapping
 
 from flask import Flask, jsonify
@@ -17,7 +16,7 @@ from .build import build_skill
 from .certificates import SigningCertificates, load_trust_roots
 from .config import Config, ConfigError
 from .content import load_content
-from .observability import LineFormatter, Metrics, ObservedStore
+from .observability import Metrics, ObservedStore, configure_logging
 from .persistence import open_store
 from .slots import load_catalogs
 from .verify import RequestVerifier
@@ -32,7 +31,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     """Build the whole service. `config` may be a Config, an env-like mapping, or None (os.environ)."""
     if not isinstance(config, Config):
         config = Config.from_env(config)
-    _configure_logging(config.log_level)
+    configure_logging(config.log_level)
     content = load_content(config.content_dir)
     catalog = load_catalogs(config.model_dir)
     metrics = Metrics()
@@ -75,11 +74,3 @@ def _http_error(exc: HTTPException):
     """405 for GET /alexa, 413 for big bodies, 404...: JSON like every other error."""
     return jsonify(error=(exc.name or "error").lower()), exc.code or 500
 
-
-def _configure_logging(level: str) -> None:
-    root = logging.getLogger()
-    if not root.handlers:
-        handler = logging.StreamHandler(sys.stdout)  # request lines bare JSON, the rest text
-        handler.setFormatter(LineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(handler)
-    root.setLevel(level)

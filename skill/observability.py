@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -46,6 +47,7 @@ __all__ = [
     "LineFormatter",
     "RequestLog",
     "RequestRecord",
+    "configure_logging",
     "note_skill_error",
     "note_store_error",
     "observe_request",
@@ -188,6 +190,20 @@ class LineFormatter(logging.Formatter):
         if record.name == REQUEST_LOGGER:
             return record.getMessage()
         return super().format(record)
+
+
+def configure_logging(level: str) -> None:
+    """The root logger at ``level``; with no handler yet, one on stdout with ``LineFormatter``.
+
+    A handler someone installed first (a test's, the Lambda runtime's) is kept: the web app
+    and the Lambda add only what is missing.
+    """
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stdout)  # request lines bare JSON, the rest text
+        handler.setFormatter(LineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(level)
 
 
 # --------------------------------------------------------------------------- metrics
