@@ -45,6 +45,7 @@ __all__ = [
     "Metrics",
     "ObservedStore",
     "LineFormatter",
+    "StdoutLineHandler",
     "RequestLog",
     "RequestRecord",
     "configure_logging",
@@ -175,12 +176,40 @@ class RequestLog:
 
     def write(self, record: RequestRecord, latency: float) -> None:
         level = _LEVELS.get(record.outcome, logging.ERROR)
-        if self._logger.isEnabledFor(level):
-            fields = record.log_fields(latency)
-            fields["level"] = logging.getLevelName(level)
-            line = fastjson.dumps(fields).decode()
+        if not self._logger.isEnabledFor(level):
+            return
+        fields = record.log_fields(latency)
+        fields["level"] = logging.getLevelName(level)
+        line = fastjson.dumps(fields).decode()
+        handler = self._only_destination(level)
+        if handler is not None:
+            handler.write_line(line)
+        else:
             # A record made here rather than by .log(): no stack walk for a caller we know.
             self._logger.handle(logging.LogRecord(REQUEST_LOGGER, level, __file__, 0, line, None, None))
+
+    def _only_destination(self, level: int) -> StdoutLineHandler | None:
+        """The skill's own stdout handler when it is the one place the record would go, unfiltered.
+
+        Then the line is written to it directly: the same bytes, without the ~10 µs that a
+        LogRecord and the handler chain cost on every request.  Any other set-up (a handler
+        or filter an operator or a test added, the Lambda runtime's handler) takes the
+        logging module's own path.
+        """
+        logger: logging.Logger | None = self._logger
+        while logger is not None:
+            if logger.filters or (logger.handlers and logger.parent is not None):
+                return None
+            if logger.parent is None:
+                handlers = logger.handlers
+                if len(handlers) == 1 and type(handlers[0]) is StdoutLineHandler and not handlers[0].filters \
+                        and level >= handlers[0].level:
+                    return handlers[0]
+                return None
+            if not logger.propagate:
+                return None
+            logger = logger.parent  # type: ignore[assignment]
+        return None
 
 
 class LineFormatter(logging.Formatter):
@@ -192,6 +221,26 @@ class LineFormatter(logging.Formatter):
         return super().format(record)
 
 
+class StdoutLineHandler(logging.StreamHandler):
+    """The skill's stdout: request lines bare JSON (``LineFormatter``), the rest text."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stdout)
+        self.setFormatter(LineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+
+    def write_line(self, line: str) -> None:
+        """What ``emit`` writes for a request line (its bare message), under the same lock;
+        a failing stdout is reported as ``emit`` reports it, never raised into the request."""
+        try:
+            with self.lock:  # type: ignore[union-attr]
+                self.stream.write(line + self.terminator)
+                self.flush()
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(logging.makeLogRecord({"name": REQUEST_LOGGER, "msg": line}))
+
+
 def configure_logging(level: str) -> None:
     """The root logger at ``level``; with no handler yet, one on stdout with ``LineFormatter``.
 
@@ -200,9 +249,7 @@ def configure_logging(level: str) -> None:
     """
     root = logging.getLogger()
     if not root.handlers:
-        handler = logging.StreamHandler(sys.stdout)  # request lines bare JSON, the rest text
-        handler.setFormatter(LineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(handler)
+        root.addHandler(StdoutLineHandler())
     root.setLevel(level)
 
 

@@ -7,6 +7,7 @@ their latency, refusals by reason and store errors, summed over all gunicorn wor
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import threading
@@ -25,7 +26,16 @@ from served import Gunicorn
 from store_faults import hide_tables
 from skill.dispatch import LeanInvoker
 from skill.handlers.base import Turn
-from skill.observability import REQUEST_LOGGER, LineFormatter, Metrics, ObservedStore, RequestRecord, utc_timestamp
+from skill.observability import (
+    REQUEST_LOGGER,
+    LineFormatter,
+    Metrics,
+    ObservedStore,
+    RequestLog,
+    RequestRecord,
+    StdoutLineHandler,
+    utc_timestamp,
+)
 from skill.persistence import StoreError
 
 LINE_KEYS = {"ts", "event", "level", "request_id", "type", "intent", "locale", "outcome", "status",
@@ -142,6 +152,66 @@ def test_on_stdout_request_lines_are_bare_json_and_other_records_keep_their_text
     other = logging.LogRecord("skill.app", logging.WARNING, __file__, 1, "careful", None, None)
     assert formatter.format(request) == '{"event":"alexa_request"}'
     assert formatter.format(other) == "WARNING skill.app: careful"
+
+
+@pytest.fixture
+def only_stdout_handler(monkeypatch: pytest.MonkeyPatch) -> Iterator[StdoutLineHandler]:
+    """The root logger as the app leaves it in production: just the skill's stdout handler.
+
+    Set when the test body first writes (pytest adds its capturing handlers to the root
+    logger after the fixtures are set up), and put back afterwards.
+    """
+    stream = io.StringIO()
+    handler = StdoutLineHandler()
+    handler.setStream(stream)
+    root = logging.getLogger()
+    original = RequestLog.write
+
+    def write_alone(self: RequestLog, record: RequestRecord, latency: float) -> None:
+        saved, root.handlers = root.handlers, [handler]
+        try:
+            original(self, record, latency)
+        finally:
+            root.handlers = saved
+
+    monkeypatch.setattr(root, "level", logging.INFO)
+    monkeypatch.setattr(RequestLog, "write", write_alone)
+    root.manager._clear_cache()
+    yield handler
+    root.manager._clear_cache()
+
+
+def test_with_only_the_stdout_handler_a_line_is_written_as_the_logging_module_would_write_it(only_stdout_handler,
+                                                                                           monkeypatch):
+    record = RequestRecord(request_id="amzn1.echo-api.request.1", request_type="IntentRequest",
+                           intent="WhyTwitchingIntent", locale="en-US")
+    with monkeypatch.context() as patched:
+        patched.setattr(logging, "LogRecord", None)  # straight to the handler: no record is made
+        RequestLog().write(record, 0.0042)
+    direct = only_stdout_handler.stream.getvalue()
+    extra = logging.NullHandler()
+    logging.getLogger(REQUEST_LOGGER).addHandler(extra)  # one more destination: the logging module's path
+    try:
+        RequestLog().write(record, 0.0042)
+    finally:
+        logging.getLogger(REQUEST_LOGGER).removeHandler(extra)
+    through_logging = only_stdout_handler.stream.getvalue()[len(direct):]
+    fields = json.loads(direct)
+    assert direct.endswith("\n") and direct.count("\n") == 1
+    assert {**fields, "ts": "-"} == {**json.loads(through_logging), "ts": "-"}
+    assert fields["intent"] == "WhyTwitchingIntent" and fields["latency_ms"] == 4.2 and fields["level"] == "INFO"
+
+
+def test_a_filter_on_the_stdout_handler_still_decides(only_stdout_handler, monkeypatch):
+    only_stdout_handler.addFilter(lambda record: record.name != REQUEST_LOGGER)
+    RequestLog().write(RequestRecord(request_type="LaunchRequest"), 0.001)
+    assert only_stdout_handler.stream.getvalue() == ""
+
+
+def test_a_broken_stdout_never_fails_the_request(only_stdout_handler, monkeypatch, capsys):
+    monkeypatch.setattr(only_stdout_handler.stream, "write", lambda text: (_ for _ in ()).throw(BrokenPipeError()))
+    RequestLog().write(RequestRecord(request_type="LaunchRequest"), 0.001)  # reported, not raised
+    assert "BrokenPipeError" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- privacy
