@@ -26,16 +26,8 @@ from served import Gunicorn
 from store_faults import hide_tables
 from skill.dispatch import LeanInvoker
 from skill.handlers.base import Turn
-from skill.observability import (
-    REQUEST_LOGGER,
-    LineFormatter,
-    Metrics,
-    ObservedStore,
-    RequestLog,
-    RequestRecord,
-    StdoutLineHandler,
-    utc_timestamp,
-)
+from skill.observability import REQUEST_LOGGER, LineFormatter, Metrics, ObservedStore, RequestLog, RequestRecord
+from skill.observability import StdoutLineHandler, utc_timestamp
 from skill.persistence import StoreError
 
 LINE_KEYS = {"ts", "event", "level", "request_id", "type", "intent", "locale", "outcome", "status",
