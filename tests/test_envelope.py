@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import pickle
 from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
@@ -88,6 +89,7 @@ def test_context_parts_other_than_system_are_read_when_first_used_and_then_as_th
     same_model(context.viewport, expected.viewport)
     assert "viewport" in vars(context) and "audio_player" not in vars(context)
     assert context == expected and expected == context
+    assert copy.deepcopy(context) == expected and pickle.loads(pickle.dumps(context)) == expected
 
 
 def test_a_malformed_part_nobody_reads_costs_nothing_and_raises_the_sdks_error_when_read() -> None:
