@@ -235,6 +235,8 @@ def report(bench: Bench, rounds: dict[str, list[Round]], cpu_ms: float, cold_s: 
         print(f"| {name} | {result.rate:,.0f} | {result.p50_ms:.2f} | {result.p99_ms:.2f} | {cpu[key]:.0f} µs |")
     print(f"| ratio skill / echo | {rate_ratio:.2f} | {skill.p50_ms / echo.p50_ms:.2f} | {p99_ratio:.2f} | "
           f"{cpu['skill'] / cpu['echo']:.2f} |\n")
+    print("throughput ratio of each pair, in order: " + ", ".join(f"{s.load.rate / e.load.rate:.3f}" for s, e in pairs)
+          + "; skill CPU per request: " + ", ".join(f"{s.server_cpu_us:.0f}" for s, _ in pairs) + " µs\n")
     print("| measure | measured | target | |\n|---|---:|---:|---|")
     for name, measured, target, passed in checks:
         print(f"| {name} | {measured} | {target} | {'pass' if passed else 'FAIL'} |")
@@ -293,8 +295,8 @@ def soak(bench: Bench, args: argparse.Namespace) -> bool:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--seconds", type=float, default=6.0, help="length of each measured round")
-    parser.add_argument("--rounds", type=int, default=5, help="echo-skill pairs; the ratios are their medians")
+    parser.add_argument("--seconds", type=float, default=4.0, help="length of each measured round")
+    parser.add_argument("--rounds", type=int, default=9, help="echo-skill pairs; the ratios are their medians")
     parser.add_argument("--cpu-requests", type=int, default=3000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
