@@ -58,7 +58,6 @@ class EnvelopeReader:
     """``read(parsed_json) -> RequestEnvelope``, equal to ``DefaultSerializer``'s result."""
 
     def __init__(self) -> None:
-        self._fallback = DefaultSerializer()
         self._envelope = _converter("ask_sdk_model.request_envelope.RequestEnvelope")
 
     def read(self, document: dict[str, Any]) -> RequestEnvelope:
@@ -66,7 +65,11 @@ class EnvelopeReader:
         try:
             return self._envelope(document)
         except _OffThePath:
-            return self._fallback.deserialize(json.dumps(document), RequestEnvelope)
+            return _SDK.deserialize(json.dumps(document), RequestEnvelope)
+
+
+_SDK = DefaultSerializer()
+"""The SDK's own reader, for whatever the fast path cannot vouch for."""
 
 
 # --------------------------------------------------------------------------- type plans
@@ -248,14 +251,19 @@ def _plain_model(cls: type) -> Converter:
                 continue
             attr, same_type, convert_item = target
             fields[attr] = item if item is None or type(item) is same_type else convert_item(item)
-        for key in unknown:  # after the known fields, as the SDK does
-            try:
-                setattr(instance, key, value[key])
-            except (TypeError, AttributeError):  # e.g. "__class__": the SDK fails on it too
-                raise _OffThePath from None
-        return instance
+        return _with_unknown(instance, value, unknown)
 
     return convert
+
+
+def _with_unknown(instance: Any, value: dict[str, Any], unknown: list[str]) -> Any:
+    """Copy keys the model does not know verbatim, after the known fields, as the SDK does."""
+    for key in unknown:
+        try:
+            setattr(instance, key, value[key])
+        except (TypeError, AttributeError):  # e.g. "__class__": the SDK fails on it too
+            raise _OffThePath from None
+    return instance
 
 
 # A JSON value already of the field's type is kept as it is (what the SDK's cast returns).
@@ -292,8 +300,9 @@ class LazyContext(Context):
 
     def parts(self) -> dict[str, Any]:
         """Every field, deferred ones converted: what an eager ``Context`` holds."""
-        return {attr: getattr(self, attr) for attr in self.deserialized_types} | {
-            key: value for key, value in self.__dict__.items() if key not in self.deserialized_types and key != "_deferred"}
+        known = {attr: getattr(self, attr) for attr in self.deserialized_types}
+        others = {key: value for key, value in self.__dict__.items() if key not in known and key != "_deferred"}
+        return known | others
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Context):
@@ -309,7 +318,7 @@ def _part(value: Any, spec: str) -> Any:
     try:
         return _converter(spec)(value)
     except _OffThePath:
-        return DefaultSerializer().deserialize(json.dumps(value), spec)
+        return _SDK.deserialize(json.dumps(value), spec)
 
 
 def _lazy_context(value: Any) -> LazyContext:
@@ -332,13 +341,7 @@ def _lazy_context(value: Any) -> LazyContext:
         else:
             del fields[attr]
             deferred[attr] = (item, spec)
-    context = LazyContext(fields, deferred)
-    for key in unknown:  # after the known fields, as the SDK does
-        try:
-            setattr(context, key, value[key])
-        except (TypeError, AttributeError):
-            raise _OffThePath from None
-    return context
+    return _with_unknown(LazyContext(fields, deferred), value, unknown)
 
 
 _CONTEXT_FIELDS: dict[str, Any] = vars(Context())  # what Context.__init__ sets: all None
@@ -356,7 +359,6 @@ class ResponseWriter:
     """
 
     def __init__(self) -> None:
-        self._generic = DefaultSerializer()
         self._fields: dict[type, tuple[tuple[str, str], ...]] = {}
 
     def document(self, obj: Any) -> Any:
@@ -368,13 +370,11 @@ class ResponseWriter:
             return [self.document(item) for item in obj]
         if kind is dict:
             return {key: self.document(item) for key, item in obj.items()}
-        fields = self._fields.get(kind)
-        if fields is None:
-            fields = self._learn(kind)
+        fields = self._fields_of(kind)
         if not fields:
             if isinstance(obj, Enum):  # what the SDK's serializer writes for one (dialog directives)
                 return obj.value
-            return self._generic.serialize(obj)
+            return _SDK.serialize(obj)
         document = {}
         attributes = obj.__dict__
         for attr, key in fields:
@@ -398,17 +398,17 @@ class ResponseWriter:
 
     def _model_document(self, obj: Any) -> Any:
         """One model object as a dict of its set fields (their values left to orjson)."""
-        kind = type(obj)
-        fields = self._fields.get(kind)
-        if fields is None:
-            fields = self._learn(kind)
+        fields = self._fields_of(type(obj))
         if not fields:
             return self.document(obj)
         attributes = obj.__dict__
         return {key: item for attr, key in fields if (item := attributes[attr]) is not None}
 
-    def _learn(self, kind: type) -> tuple[tuple[str, str], ...]:
-        """A model class's ``(attribute, JSON key)`` pairs; ``()`` for anything else."""
+    def _fields_of(self, kind: type) -> tuple[tuple[str, str], ...]:
+        """A model class's ``(attribute, JSON key)`` pairs, worked out once; ``()`` for anything else."""
+        known = self._fields.get(kind)
+        if known is not None:
+            return known
         types = getattr(kind, "deserialized_types", None)
         fields: tuple[tuple[str, str], ...] = ()
         plain = isinstance(types, dict) and not any(hasattr(kind, attr) for attr in types)

@@ -50,7 +50,6 @@ class LambdaSkill:
     """The built skill with what each invocation needs beside it."""
 
     skill: LeanInvoker
-    store: ObservedStore
     skill_id: str | None
     metrics: Metrics
     reader: EnvelopeReader = field(default_factory=EnvelopeReader)
@@ -69,7 +68,7 @@ class LambdaSkill:
         metrics = Metrics()
         store = ObservedStore(open_store(config.database_url), metrics)  # store errors reach the line
         skill = build_skill(content, store, load_catalogs(config.model_dir), TimersClient(timeout=config.alexa_api_timeout))
-        return cls(LeanInvoker(skill), store, config.skill_id, metrics)
+        return cls(LeanInvoker(skill), config.skill_id, metrics)
 
     def handle(self, event: dict[str, Any]) -> dict[str, Any]:
         """Event in, response envelope out, as the Alexa Skills Kit trigger expects; one log line.

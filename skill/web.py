@@ -14,7 +14,6 @@ from ask_sdk_core.skill import CustomSkill
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from . import fastjson
 from .dispatch import LeanInvoker
 from .envelope import EnvelopeReader, ResponseWriter
 from .observability import HealthCheckedStore, Metrics, RequestLog, RequestRecord, observe_request

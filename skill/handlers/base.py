@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import IntentRequest, Response
 
 from ..content import LocaleContent
@@ -44,6 +45,20 @@ class Turn:
         if pending and not reply.ends_session:
             self.session["pending"] = pending
         return render(reply, self.handler_input.response_builder, self.content.pronounce)
+
+
+class RequestTypeHandler(AbstractRequestHandler):
+    """Handles every request of one ``request_type`` (LaunchRequest, SessionEndedRequest...);
+    the dispatcher (``skill/dispatch.py``) asks it about no other."""
+
+    request_type: str = ""
+
+    @property
+    def dispatch_keys(self) -> tuple[str, ...]:
+        return (self.request_type,)
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_request_type(self.request_type)(handler_input)
 
 
 class IntentHandler(AbstractRequestHandler):

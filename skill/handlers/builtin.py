@@ -11,18 +11,15 @@ from ask_sdk_model import Response
 from ..flows.answers import Pending, ask, continue_pending, decline_pending, goodbye, welcome
 from ..persistence import StoreError
 from ..reply import Reply
-from .base import IntentHandler, Turn
+from .base import IntentHandler, RequestTypeHandler, Turn
 
 log = logging.getLogger(__name__)
 
 
-class LaunchHandler(AbstractRequestHandler):
+class LaunchHandler(RequestTypeHandler):
     """"Alexa, open back twitch helper": a full welcome the first time, a short one after."""
 
-    dispatch_keys = ("LaunchRequest",)
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_request_type("LaunchRequest")(handler_input)
+    request_type = "LaunchRequest"
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn(handler_input)
@@ -30,13 +27,10 @@ class LaunchHandler(AbstractRequestHandler):
         return turn.respond(reply, pending)
 
 
-class SessionEndedHandler(AbstractRequestHandler):
+class SessionEndedHandler(RequestTypeHandler):
     """The session closed (user silent, said stop elsewhere, or an error): nothing may be spoken."""
 
-    dispatch_keys = ("SessionEndedRequest",)
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_request_type("SessionEndedRequest")(handler_input)
+    request_type = "SessionEndedRequest"
 
     def handle(self, handler_input: HandlerInput) -> Response:
         request = handler_input.request_envelope.request
@@ -47,13 +41,10 @@ class SessionEndedHandler(AbstractRequestHandler):
         return handler_input.response_builder.response
 
 
-class SkillDisabledHandler(AbstractRequestHandler):
+class SkillDisabledHandler(RequestTypeHandler):
     """The user disabled the skill: forget everything stored for them."""
 
-    dispatch_keys = ("AlexaSkillEvent.SkillDisabled",)
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_request_type("AlexaSkillEvent.SkillDisabled")(handler_input)
+    request_type = "AlexaSkillEvent.SkillDisabled"
 
     def handle(self, handler_input: HandlerInput) -> Response:
         try:

@@ -6,9 +6,7 @@ handler only reads the request. The decision itself is pure (flows/name_free.py)
 """
 from __future__ import annotations
 
-from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import Intent, Response
 from ask_sdk_model.canfulfill import (
     CanFulfillIntent,
@@ -20,19 +18,17 @@ from ask_sdk_model.canfulfill import (
 
 from ..flows.name_free import HeardSlot, Verdict, judge
 from ..slots import SlotCatalog, SlotCatalogs, heard_value, resolved_id
+from .base import RequestTypeHandler
 
 
-class CanFulfillHandler(AbstractRequestHandler):
+class CanFulfillHandler(RequestTypeHandler):
     """YES for the questions we answer in full, MAYBE/NO otherwise, with a verdict per slot."""
+
+    request_type = "CanFulfillIntentRequest"
 
     def __init__(self, catalog: SlotCatalogs | SlotCatalog, answered: frozenset[str]):
         self.catalog = catalog
         self.answered = answered
-
-    dispatch_keys = ("CanFulfillIntentRequest",)
-
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_request_type("CanFulfillIntentRequest")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         """Only the canFulfillIntent field is set: no speech, no card, no shouldEndSession."""
