@@ -50,8 +50,10 @@ from .handlers.name_free import CanFulfillHandler
 from .handlers.user_data import DeleteDataAnswerHandler, DeleteDataHandler
 from .handlers.screening import (
     BareAnswerInterceptor,
+    ChangeAnswerHandler,
     EmergencyHandler,
     ExplainOutsideScreeningHandler,
+    PrivacyHandler,
     ScreeningCommandHandler,
     ScreeningHandler,
 )
@@ -84,7 +86,8 @@ NAME_FREE_INTENTS = frozenset({*TOPIC_INTENTS, "CauseIntent", "IsItSeriousIntent
 # Custom intents deliberately left to Alexa or to a running session: an emergency said without
 # our name stays with Alexa's own answer; the rest mean something only inside a conversation.
 NOT_NAME_FREE_INTENTS = frozenset({"EmergencyIntent", "ExplainQuestionIntent", "GoToStepIntent", "WhereAmIIntent",
-                                   "StepsLeftIntent", "DeleteDataIntent"})
+                                   "StepsLeftIntent", "DeleteDataIntent", "ChangeAnswerIntent",
+                                   "PrivacyIntent"})
 
 
 def build_skill(content: Content, store: AbstractPersistenceAdapter, catalog: SlotCatalogs | SlotCatalog,
@@ -120,6 +123,8 @@ def request_handlers(catalog: SlotCatalogs | SlotCatalog, timers: TimersClient |
         EmergencyHandler(),
         ScreeningCommandHandler(catalog),
         ScreeningHandler(catalog),
+        ChangeAnswerHandler(catalog),
+        PrivacyHandler(catalog),
         # The relief routine: answers to its own questions first, then its commands, which
         # mean routine things only while it is in the session (see handlers/relief.py).
         TimerPermissionResponseHandler(timers),

@@ -52,7 +52,7 @@ def test_a_slot_is_captured_and_resolved_by_synonym_to_its_value_id():
 
 
 def test_near_words_around_a_known_slot_value_find_the_closest_sample():
-    heard = UNDERSTANDING.understand("can coffee cause it")
+    heard = UNDERSTANDING.understand("can coffee causes back twitchin")
     assert (heard.intent, heard.slots["cause"].value_id, heard.how) == ("CauseIntent", "caffeine", "near match")
 
 
@@ -63,13 +63,13 @@ def test_an_unknown_slot_value_is_sent_without_an_entity_match():
 
 
 def test_a_locales_own_synonyms_are_understood_in_that_locale_only():
-    assert UK.understand("builder's tea").slots["cause"].value_id == "caffeine"
-    assert UNDERSTANDING.understand("builder's tea").intent == "AMAZON.FallbackIntent"
+    assert UK.understand("what about builder's tea").slots["cause"].value_id == "caffeine"
+    assert UNDERSTANDING.understand("what about builder's tea").slots["cause"].value_id is None
 
 
 @pytest.mark.parametrize("words, value", [
     ("my back has been twitching for three weeks", "P3W"),
-    ("about a few days", "PXD"),
+    ("twitching for a few days", "PXD"),
     ("twitching for a week and two days", "P1W2D"),
 ])
 def test_spoken_durations_arrive_as_iso_8601(words, value):

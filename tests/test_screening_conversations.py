@@ -140,11 +140,13 @@ def test_an_unreadable_duration_is_asked_again_once_with_an_example_then_left_op
     assert retry.speech.startswith("Sorry, I didn't catch how long. You could say, about three weeks")
     assert elicited(retry) == "duration"
     moved_on = answer(conversation, "duration", "purple")
-    assert moved_on.speech.startswith("That's okay, we'll leave the timing open")
+    assert moved_on.speech.startswith("That's okay. We'll leave the timing open, and to be safe I'll treat it as more than two weeks.")
     assert elicited(moved_on) == "weakness"
     for _ in range(3):
         last = conversation.ask("AMAZON.NoIntent")
-    assert "we're not sure how long" in last.speech and "You weren't sure about how long" in last.speech
+    assert "we're not sure how long" in last.speech and "counted it as more than two weeks" in last.speech
+    assert "Monitor it, and consult your primary care provider" in last.speech
+    assert "You weren't sure about" not in last.speech, "an unknown duration has its own rule, not the yes/no note"
 
 
 def test_a_stray_answer_gets_the_question_again_with_a_hint(talk):

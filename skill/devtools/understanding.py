@@ -5,7 +5,9 @@ utterances with their {slot} references, custom slot types with synonyms (an ent
 match carries the value id), AMAZON.NUMBER and AMAZON.DURATION spoken forms, and the phrases of
 Alexa's built-in intents. It is deliberately simpler than Alexa, in one predictable order:
 
-1. while the skill elicits a slot (Dialog.ElicitSlot), the reply is tried as that slot first;
+1. while the skill elicits a slot (Dialog.ElicitSlot), the reply is tried against that slot's
+   own samples first (the model's slot `samples`, which Alexa uses after an ElicitSlot; the
+   intent's samples naming the slot when it has none);
 2. an utterance equal to a sample without slots (or a built-in phrase such as "yes");
 3. a sample whose slots all hold values the model knows (most literal words wins);
 4. a sample whose literal words all match around a slot holding unknown words (sent without
@@ -108,6 +110,9 @@ class Understanding:
         self.custom_slots = {name: slot_type for slots in self.slot_types.values() for name, slot_type in slots.items()
                              if not slot_type.startswith("AMAZON.")}
         self.samples = list(self._compile())
+        self.slot_samples = {(name, slot["name"]): [_sample(name, normal_sample(text)) for text in slot["samples"]]
+                             for name, intent in self.intents.items() for slot in intent.get("slots", [])
+                             if slot.get("samples")}
         self.literal = {sample.text: sample for sample in self.samples if not sample.slots}
         self.one_slot = {sample.text: sample for sample in self.samples if len(sample.slots) == 1}
 
@@ -144,8 +149,10 @@ class Understanding:
         if not strict:
             slot = self._fill(elicit.intent, elicit.slot, text, strict=False)
             return Heard(elicit.intent, {elicit.slot: slot}, "elicited slot, raw words") if slot else None
-        for sample in self.samples:
-            if sample.intent == elicit.intent and elicit.slot in sample.slots:
+        samples = self.slot_samples.get((elicit.intent, elicit.slot)) or [
+            sample for sample in self.samples if sample.intent == elicit.intent and elicit.slot in sample.slots]
+        for sample in samples:
+            if elicit.slot in sample.slots:
                 heard = self._match(sample, text, strict=True)
                 if heard is not None:
                     return Heard(heard.intent, heard.slots, "elicited slot", sample.text)
@@ -182,10 +189,13 @@ class Understanding:
         """The words with one known custom slot value replaced by each slot of that type."""
         padded = f" {text} "
         for slot_name, slot_type in self.custom_slots.items():
-            for word, (value_id, value_name) in self.values.get(slot_type, {}).items():
-                if f" {word} " in padded:
-                    skeleton = padded.replace(f" {word} ", f" {{{slot_name}}} ", 1).strip()
-                    yield skeleton, SlotFill(slot_name, word, slot_type, value_id, value_name)
+            found = [word for word in self.values.get(slot_type, {}) if f" {word} " in padded]
+            for word in found:
+                if any(word != longer and f" {word} " in f" {longer} " for longer in found):
+                    continue  # "sure" inside "not sure": only the whole value is a value
+                value_id, value_name = self.values[slot_type][word]
+                skeleton = padded.replace(f" {word} ", f" {{{slot_name}}} ", 1).strip()
+                yield skeleton, SlotFill(slot_name, word, slot_type, value_id, value_name)
 
     def _fallback(self) -> Heard:
         return Heard("AMAZON.FallbackIntent", {}, "no match")

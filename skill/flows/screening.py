@@ -45,27 +45,44 @@ def next_question(screening: Screening, state: ScreeningState) -> Question | Non
 
 
 def record(state: ScreeningState, question: Question, answer: str | float | None) -> bool:
-    """Store a readable answer; return False when it couldn't be read and must be asked again.
+    """Store the answer to the question that was asked; False when it must be asked again.
 
-    A duration that can't be read is asked again once; after that it is left open as
-    "unknown" so the user isn't stuck, and the rule table treats it cautiously.
+    Only the pending question is ever passed here, so a stray answer can't change another one.
+    At the emergency gate an answer can only escalate: once "yes" or "not sure" is recorded,
+    a later "no" does not clear it. A duration that is "not sure" or can't be read is asked
+    again once (with examples); after that it is left "unknown", which the rule table treats
+    as the longer band, so the user isn't stuck.
     """
     if question.id == DURATION:
-        if answer == UNSURE:
-            state.answers[DURATION] = UNKNOWN
-            return True
         if isinstance(answer, (int, float)) and not isinstance(answer, bool) and answer >= 0:
-            state.answers[DURATION] = float(answer)
+            _set(state, DURATION, float(answer))
             return True
         state.retries[DURATION] = state.retries.get(DURATION, 0) + 1
         if state.retries[DURATION] > MAX_DURATION_RETRIES:
-            state.answers[DURATION] = UNKNOWN
+            _set(state, DURATION, UNKNOWN)
             return True
         return False
-    if answer in (YES, NO, UNSURE):
-        state.answers[question.id] = answer
-        return True
-    return False
+    if answer not in (YES, NO, UNSURE):
+        return False
+    if question.id == EMERGENCY and needs_emergency_care(state) and answer == NO:
+        return True  # never clears an emergency
+    _set(state, question.id, answer)
+    return True
+
+
+def _set(state: ScreeningState, question_id: str, answer: Any) -> None:
+    """Record an answer as the most recent one (what "change my last answer" changes)."""
+    state.answers.pop(question_id, None)
+    state.answers[question_id] = answer
+
+
+def last_answered(screening: Screening, state: ScreeningState) -> Question | None:
+    """The question answered most recently, if any."""
+    for question_id in reversed(list(state.answers)):
+        question = screening.question(question_id)
+        if question is not None:
+            return question
+    return None
 
 
 def needs_emergency_care(state: ScreeningState) -> bool:
@@ -147,7 +164,7 @@ def outcome_reply(content: LocaleContent, state: ScreeningState) -> tuple[Reply,
             speech += [content.say(rule.says), content.say(rule.action)]
     else:
         speech += [content.say(screening.reassurance["says"]), content.say(screening.reassurance["action"])]
-    unsure = [q for q in screening.questions if state.answers.get(q.id) in (UNSURE, UNKNOWN)]
+    unsure = [q for q in screening.questions if state.answers.get(q.id) == UNSURE]  # an unknown duration has its own rule
     if unsure:
         speech.append(_unsure_note(content, unsure))
     offer = content.say(texts["outcome_offer"])
@@ -174,14 +191,15 @@ def appointment_notes(content: LocaleContent, state: ScreeningState, findings: l
     screening = content.screening
     lines = [content.say(screening.texts["notes_card_answers"]) + ":"]
     for question in screening.questions:
-        lines.append(f"- {question.card_label}: {_answer_text(screening, state.answers.get(question.id))}")
+        lines.append(f"- {question.card_label}: {answer_text(screening, state.answers.get(question.id))}")
     lines += ["", content.say(screening.texts["notes_card_recommendation"]) + ":"]
     cards = [rule.card for rule in findings] or [screening.reassurance["card"]]
     lines += [f"- {content.say(card)}" for card in cards]
     return "\n".join(lines)
 
 
-def _answer_text(screening: Screening, answer: Any) -> str:
+def answer_text(screening: Screening, answer: Any) -> str:
+    """An answer as said and written: \"yes\", \"not sure\", \"21 days\"."""
     if isinstance(answer, (int, float)) and not isinstance(answer, bool):
         return f"{answer:g} days" if answer >= 1 else "under a day"
     if answer == UNKNOWN:

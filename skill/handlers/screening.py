@@ -16,6 +16,7 @@ from ..content import LocaleContent, Question
 from ..flows.answers import Pending, ask
 from ..flows.screening import (
     DURATION,
+    EMERGENCY,
     NO,
     PENDING_KIND,
     UNKNOWN,
@@ -23,7 +24,9 @@ from ..flows.screening import (
     YES,
     ScreeningState,
     advance,
+    answer_text,
     emergency_reply,
+    last_answered,
     question_reply,
     record,
 )
@@ -72,15 +75,17 @@ class ScreeningTurn:
             self.turn.session[SESSION_KEY] = self.state.to_session()
         if pending and pending.get("kind") == PENDING_KIND:
             question = self.content.screening.question(pending["question"])
-            reply.directives.append(ElicitSlotDirective(updated_intent=self.updated_intent(), slot_to_elicit=question.slot))
+            updated = self.updated_intent(question)
+            reply.directives.append(ElicitSlotDirective(updated_intent=updated, slot_to_elicit=question.slot))
         return self.turn.respond(reply, pending)
 
-    def updated_intent(self) -> Intent:
-        """ScreeningIntent with every slot, filled from the answers so far."""
+    def updated_intent(self, eliciting: Question) -> Intent:
+        """ScreeningIntent with every slot filled from the answers so far, except the one asked
+        for: an old answer there (after "go back") would come back as if just said."""
         slots = {}
         for question in self.content.screening.questions:
-            slots[question.slot] = Slot(name=question.slot, value=self._slot_value(question),
-                                        confirmation_status=SlotConfirmationStatus.NONE)
+            value = None if question.id == eliciting.id else self._slot_value(question)
+            slots[question.slot] = Slot(name=question.slot, value=value, confirmation_status=SlotConfirmationStatus.NONE)
         slots[DURATION_PHRASE_SLOT] = Slot(name=DURATION_PHRASE_SLOT, confirmation_status=SlotConfirmationStatus.NONE)
         return Intent(name=SCREENING_INTENT, slots=slots, confirmation_status=IntentConfirmationStatus.NONE)
 
@@ -98,35 +103,66 @@ class ScreeningTurn:
 
     # -- reading answers ------------------------------------------------------------
 
-    def take_slots(self, intent: Intent) -> bool:
-        """Record every answer ScreeningIntent carries; False when the asked question got none it
-        could read (the caller then asks again with a hint)."""
-        found = self._answers_in(intent)
-        asked = self.asked
-        if asked is not None and asked.id not in found:
-            self._reassign_plain_answer(found, asked)
-        news = [question_id for question_id, value in found.items() if self.state.answers.get(question_id) != value]
-        for question_id, value in found.items():
-            accepted = record(self.state, self.content.screening.question(question_id), value)
-            if asked is not None and question_id == asked.id and not accepted:
-                return False
-        if asked is not None and asked.id not in found and not news:
-            return record(self.state, asked, None)  # Alexa only echoed earlier answers
-        return True
+    def answer_to_asked(self, intent: Intent) -> str | float | None:
+        """The answer to the pending question: what its own slot holds, else a bare answer
+        ("yes", "no", "not sure") that arrived in other slots, else None (unreadable).
 
-    def _answers_in(self, intent: Intent) -> dict[str, str | float]:
-        """Question id -> answer (an answer id, days, "unsure", or "" when unreadable)."""
-        found: dict[str, str | float] = {}
+        Clients in dialog mode fill every slot whose type matches the words, and Alexa may put
+        a bare "no" into another yes/no slot: either way it answers the question we asked.
+        Values equal to an answer already recorded for their own question are echoes of the
+        dialog's earlier turns and are left out.
+        """
+        asked = self.asked
+        value = self._duration_in(intent) if asked.id == DURATION else self._answer_in(intent, asked)
+        if value not in (None, ""):
+            return value
+        bare = self._bare_answer(intent, asked)
+        if asked.id == DURATION:
+            return UNSURE if bare == UNSURE else None
+        return bare
+
+    def take_one_shot(self, intent: Intent) -> None:
+        """With no question pending ("my back has twitched for three weeks and my leg is numb"):
+        record what the sentence tells about unanswered questions. The emergency gate is never
+        answered this way, and a bare yes or no says nothing about a symptom."""
         for question in self.content.screening.questions:
-            if question.id == DURATION:
-                value = self._duration_in(intent)
-            else:
-                slot = slot_of(intent, question.slot)
-                slot_type = self.catalog.type_of(SCREENING_INTENT, question.slot) or GENERIC_ANSWER_TYPE
-                value = (resolved_id(slot, slot_type, self.catalog) or "") if heard_value(slot) else None
-            if value is not None:
-                found[question.id] = value
-        return found
+            if question.id == EMERGENCY or question.id in self.state.answers:
+                continue
+            value = self._duration_in(intent) if question.id == DURATION else self._answer_in(intent, question)
+            if question.id != DURATION and self._is_bare(slot_of(intent, question.slot)):
+                continue
+            if value not in (None, "") and value != UNSURE:
+                record(self.state, question, value)
+
+    def _answer_in(self, intent: Intent, question: Question) -> str | None:
+        """The answer id held by the question's own slot, "" when heard but unreadable."""
+        slot = slot_of(intent, question.slot)
+        if not heard_value(slot):
+            return None
+        slot_type = self.catalog.type_of(SCREENING_INTENT, question.slot) or GENERIC_ANSWER_TYPE
+        return resolved_id(slot, slot_type, self.catalog) or ""
+
+    def _bare_answer(self, intent: Intent, asked: Question) -> str | None:
+        """One plain yes / no / not sure heard in the other slots, ignoring echoes; else None."""
+        answers = set()
+        for question in self.content.screening.questions:
+            if question.id == asked.id:
+                continue
+            slots = (DURATION, DURATION_PHRASE_SLOT) if question.id == DURATION else (question.slot,)
+            for name in slots:
+                heard = heard_value(slot_of(intent, name))
+                plain = self.catalog.lookup(GENERIC_ANSWER_TYPE, heard) if heard else None
+                if heard is None or self._echoed(question, plain):
+                    continue
+                answers.add(plain)
+        return answers.pop() if len(answers) == 1 and None not in answers else None
+
+    def _echoed(self, question: Question, plain: str | None) -> bool:
+        return plain is not None and self.state.answers.get(question.id) == plain
+
+    def _is_bare(self, slot: Slot | None) -> bool:
+        heard = heard_value(slot)
+        return heard is not None and self.catalog.lookup(GENERIC_ANSWER_TYPE, heard) is not None
 
     def _duration_in(self, intent: Intent) -> str | float | None:
         """AMAZON.DURATION's ISO value, or our phrase slot ("since last month"), or the raw words."""
@@ -144,29 +180,24 @@ class ScreeningTurn:
             return ""
         return None
 
-    def _reassign_plain_answer(self, found: dict[str, str | float], asked: Question) -> None:
-        """Alexa may put a plain "no" in another yes/no slot: it answers the question we asked."""
-        for question_id in list(found):
-            question = self.content.screening.question(question_id)
-            heard = heard_value(slot_of(self.turn.handler_input.request_envelope.request.intent, question.slot))
-            plain = self.catalog.lookup(GENERIC_ANSWER_TYPE, heard) if heard else None
-            if plain is not None and question_id not in self.state.answers:
-                del found[question_id]
-                found[asked.id] = plain
-                return
-
-    def stray_lead(self) -> list[Segment]:
+    def retry_lead(self, answer: str | float | None) -> list[Segment]:
+        """Why the question is asked again, then how to answer it."""
         texts = self.content.screening.texts
-        key = "retry_duration" if self.asked is not None and self.asked.id == DURATION else "stray_answer"
-        return [self.content.say(texts[key]), self.content.say(self.asked.hint)] if self.asked else []
+        if self.asked.id == DURATION:
+            key = "duration_unsure" if answer == UNSURE else "retry_duration"
+        else:
+            key = "stray_answer"
+        return [self.content.say(texts[key]), self.content.say(self.asked.hint)]
 
 
 class BareAnswerInterceptor(AbstractRequestInterceptor):
-    """A bare "yes", "no" or "not sure" that matched ScreeningIntent's slot-only samples while no
-    screening question is pending is really AMAZON.YesIntent / NoIntent (or no intent at all).
+    """A ScreeningIntent that carries nothing but one plain "yes", "no" or "not sure", while no
+    screening question is pending, is an answer to whatever was offered: AMAZON.YesIntent,
+    NoIntent, or no intent at all.
 
-    The slot-only samples exist so Alexa can fill an elicited slot; outside the dialog a "yes"
-    must answer whatever was offered, never start the check with "yes" at the emergency gate.
+    The model has no slot-only samples, but a client can stay in dialog mode after the check
+    and fill every yes/no slot with the words (Bespoken's virtual-alexa does), and Alexa may
+    keep the dialog's context. Such a request must answer the offer, never start the check.
     """
 
     REPLACEMENT = {YES: "AMAZON.YesIntent", NO: "AMAZON.NoIntent", UNSURE: "AMAZON.FallbackIntent"}
@@ -182,7 +213,7 @@ class BareAnswerInterceptor(AbstractRequestInterceptor):
         heard = [heard_value(slot) for slot in (intent.slots or {}).values() if heard_value(slot)]
         catalog = self.catalog.for_locale(getattr(request, "locale", None))
         answers = {catalog.lookup(GENERIC_ANSWER_TYPE, words) for words in heard}
-        if len(heard) == 1 and len(answers) == 1 and None not in answers:
+        if heard and len(answers) == 1 and None not in answers:
             request.intent = Intent(name=self.REPLACEMENT[answers.pop()], slots={},
                                     confirmation_status=IntentConfirmationStatus.NONE)
 
@@ -216,21 +247,23 @@ class ScreeningHandler(IntentHandler):
     def handle(self, handler_input: HandlerInput):
         screening = ScreeningTurn(Turn(handler_input), self.catalog)
         intent = handler_input.request_envelope.request.intent
-        lead = self._opening(screening) if screening.asked is None else []
-        if intent.name == SCREENING_INTENT:
-            answered = screening.take_slots(intent)
-        elif screening.asked is None:  # "is this serious?"
-            answered = True
-        elif intent.name in ("AMAZON.YesIntent", "AMAZON.NoIntent"):
-            answered = record(screening.state, screening.asked, YES if intent.name == "AMAZON.YesIntent" else NO)
-        else:  # a stray answer that Alexa could not match at all
-            answered = record(screening.state, screening.asked, None)
-        if not answered:
-            return screening.ask_again(screening.stray_lead())
-        if screening.asked is not None and screening.asked.id == DURATION \
-                and screening.state.answers.get(DURATION) == UNKNOWN and screening.state.retries.get(DURATION):
+        if screening.asked is None:  # "is this serious?", "check my symptoms", a one-shot
+            if intent.name == SCREENING_INTENT:
+                screening.take_one_shot(intent)
+            return screening.respond(self._opening(screening))
+        answer = self._answer(screening, intent)
+        if not record(screening.state, screening.asked, answer):
+            return screening.ask_again(screening.retry_lead(answer))
+        lead = []
+        if screening.asked.id == DURATION and screening.state.answers.get(DURATION) == UNKNOWN:
             lead.append(screening.content.say(screening.content.screening.texts["duration_unknown"]))
         return screening.respond(lead)
+
+    @staticmethod
+    def _answer(screening: ScreeningTurn, intent: Intent) -> str | float | None:
+        if intent.name == SCREENING_INTENT:
+            return screening.answer_to_asked(intent)
+        return {"AMAZON.YesIntent": YES, "AMAZON.NoIntent": NO}.get(intent.name)
 
     @staticmethod
     def _opening(screening: ScreeningTurn) -> list[Segment]:
@@ -240,11 +273,12 @@ class ScreeningHandler(IntentHandler):
 
 
 class ScreeningCommandHandler(IntentHandler):
-    """Inside the check: repeat, what do you mean, start over, help, stop and cancel."""
+    """Inside the check: repeat, what do you mean, go back, start over, help, stop and cancel."""
 
     COMMANDS = {
         "AMAZON.RepeatIntent": "repeat",
         "ExplainQuestionIntent": "explain",
+        "AMAZON.PreviousIntent": "back",
         "AMAZON.StartOverIntent": "start_over",
         "AMAZON.HelpIntent": "help",
         "AMAZON.StopIntent": "stop",
@@ -268,11 +302,71 @@ class ScreeningCommandHandler(IntentHandler):
         if command == "start_over":
             screening.state = ScreeningState()
             return screening.respond([content.say(texts["restart"])])
+        if command == "back":
+            return change_answer(screening, None, None)
         if command == "explain":
             return screening.ask_again([content.say(screening.asked.explain)])
         if command == "help":
             return screening.ask_again([content.say(texts["help"])])
         return screening.ask_again([])
+
+
+class ChangeAnswerHandler(IntentHandler):
+    """"Change my last answer", "actually I do have numbness": the one explicit way to change an
+    answer, which the reply names. Outside the check it says there is nothing to change."""
+
+    intent_names = ("ChangeAnswerIntent",)
+
+    def __init__(self, catalog: SlotCatalogs | SlotCatalog):
+        self.catalog = catalog
+
+    def handle(self, handler_input: HandlerInput):
+        screening = ScreeningTurn(Turn(handler_input), self.catalog)
+        if screening.asked is None and not screening.state.answers:
+            return screening.turn.respond(*ask(screening.content, "no_check_to_change", "launch_reprompt"))
+        intent = handler_input.request_envelope.request.intent
+        target = screening.content.screening.question(
+            resolved_id(slot_of(intent, "question"), "SCREENING_QUESTION", screening.catalog) or "")
+        # A new answer counts only with the question it is for: a bare "actually yes" would
+        # otherwise be one mishearing away from changing the emergency gate.
+        answer = resolved_id(slot_of(intent, "answer"), GENERIC_ANSWER_TYPE, screening.catalog) if target else None
+        return change_answer(screening, target, answer)
+
+
+def change_answer(screening: ScreeningTurn, target: Question | None, answer: str | None):
+    """Set `target` (default: the last answer) to `answer`, saying what changed, or ask it again
+    when no new answer came with the request. The gate only escalates (flows.screening.record)."""
+    content, texts = screening.content, screening.content.screening.texts
+    target = target or last_answered(content.screening, screening.state)
+    if target is None:  # nothing answered yet: the pending question is the first one
+        return screening.ask_again([content.say(texts["nothing_to_change"])])
+    old = screening.state.answers.get(target.id)
+    words = {"question_label": target.card_label.lower(), "old_answer": answer_text(content.screening, old)}
+    if answer is None or target.id == DURATION:
+        screening.asked = target
+        return screening.ask_again([content.say(texts["changing_answer"], **words)] if old is not None else [])
+    record(screening.state, target, answer)
+    new = screening.state.answers.get(target.id)
+    key = "noted_answer" if old is None else "changed_answer" if new != old else "answer_unchanged"
+    return screening.respond([content.say(texts[key], **words, new_answer=answer_text(content.screening, new))])
+
+
+class PrivacyHandler(IntentHandler):
+    """"Do you store my symptoms?": what is kept, what never is, how to delete it. Asked in the
+    middle of the check, the pending question follows."""
+
+    intent_names = ("PrivacyIntent",)
+
+    def __init__(self, catalog: SlotCatalogs | SlotCatalog):
+        self.catalog = catalog
+
+    def handle(self, handler_input: HandlerInput):
+        screening = ScreeningTurn(Turn(handler_input), self.catalog)
+        privacy = screening.content.phrase("privacy")
+        if screening.asked is not None:
+            return screening.ask_again([privacy])
+        reply, _ = ask(screening.content, "anything_else", "anything_else_reprompt", opening=[privacy])
+        return screening.turn.respond(reply, {"kind": "anything_else"})
 
 
 class ExplainOutsideScreeningHandler(IntentHandler):

@@ -134,6 +134,59 @@ def slot_references(model: dict[str, Any]) -> list[Problem]:
     return problems
 
 
+def no_slot_only_samples(model: dict[str, Any]) -> list[Problem]:
+    """An intent sample that is nothing but a slot ("{duration}") catches any words at all:
+    "what's the weather in paris" would start the check. Such forms belong in the slot's own
+    `samples`, which Alexa uses only after the skill asks for that slot."""
+    return [(f"intents.{name}.samples", f"{sample!r} is only a slot; put it in the slot's samples instead")
+            for name, intent in intents_of(model).items() for sample in intent.get("samples", [])
+            if SLOT_REFERENCE.fullmatch(sample.strip())]
+
+
+def slot_samples(model: dict[str, Any]) -> list[Problem]:
+    """A slot's samples name that slot, and only slots of the intent, in characters Alexa accepts."""
+    problems = []
+    for name, intent in intents_of(model).items():
+        slot_names = {slot["name"] for slot in intent.get("slots", [])}
+        for slot in intent.get("slots", []):
+            key = f"intents.{name}.slots.{slot['name']}.samples"
+            for sample in slot.get("samples", []):
+                found = utterance_problems(sample)
+                references = set(SLOT_REFERENCE.findall(sample))
+                if slot["name"] not in references:
+                    found.append(f"does not name {{{slot['name']}}}")
+                if references - slot_names:
+                    found.append(f"names slots {name} doesn't have: {sorted(references - slot_names)}")
+                problems += [(key, f"{sample!r}: {'; '.join(found)}")] if found else []
+    return problems
+
+
+NEGATIONS = frozenset({"no", "not", "never", "without", "don't", "isn't", "aren't", "haven't", "none"})
+
+
+def negated_symptom_words(model: dict[str, Any]) -> list[Problem]:
+    """In an answer type (values yes and no), a symptom word under yes ("numbness") needs its
+    negation under no ("no numbness"): when only the last words are caught, "no numbness"
+    must not resolve to yes."""
+    types = slot_types_of(model)
+    plain_yes = set(_synonyms(types.get("YES_NO", {}), "yes"))
+    problems = []
+    for type_name, slot_type in types.items():
+        no = _synonyms(slot_type, "no")
+        for word in _synonyms(slot_type, "yes"):
+            core = re.sub(r"^(?:a|an) ", "", word)
+            if word in plain_yes or word == "yes" or not no:
+                continue
+            if not any(n.endswith(f" {core}") and NEGATIONS & set(n[:-len(core)].split()) for n in no):
+                problems.append((f"types.{type_name}.values.yes", f"{word!r} is a symptom word under yes with no negated form "
+                                 f"(such as 'no {core}' or 'not {core}') under no"))
+    return problems
+
+
+def _synonyms(slot_type: dict[str, Any], value_id: str) -> list[str]:
+    return [normal(word) for value in slot_type.get("values", []) if value.get("id") == value_id for word in words_of(value)]
+
+
 def enough_samples(model: dict[str, Any]) -> list[Problem]:
     """Each custom intent has at least MIN_SAMPLES sample utterances."""
     return [(f"intents.{name}.samples", f"{len(intent.get('samples', []))} sample utterances; give it at least {MIN_SAMPLES}")
@@ -232,6 +285,9 @@ MODEL_RULES: tuple[ModelRule, ...] = (
     slot_types_exist,
     sample_characters,
     slot_references,
+    no_slot_only_samples,
+    slot_samples,
+    negated_symptom_words,
     enough_samples,
     samples_once_per_intent,
     samples_in_one_intent,
