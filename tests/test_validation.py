@@ -197,6 +197,46 @@ def test_an_utterance_in_two_intents_once_slot_values_are_filled_in(repo):
             "['CauseIntent', 'HowLongIntent']") in repo.problems()
 
 
+@pytest.mark.parametrize("intent_name, sample", [("ScreeningIntent", "{emergency_signs}"), ("CauseIntent", "{cause}"),
+                                                  ("ScreeningIntent", " {duration} ")])
+def test_a_sample_that_is_only_a_slot(repo, intent_name, sample):
+    path = repo.edit_model(lambda m: intent(m, intent_name)["samples"].append(sample))
+    assert f"{path}: intents.{intent_name}.samples: {sample!r} is only a slot; put it in the slot's samples instead" \
+        in repo.problems()
+
+
+def test_a_slot_sample_that_does_not_name_its_slot(repo):
+    def change(model: dict[str, Any]) -> None:
+        slot = next(s for s in intent(model, "ScreeningIntent")["slots"] if s["name"] == "weakness")
+        slot["samples"].append("i have {numbness}")
+    path = repo.edit_model(change)
+    assert f"{path}: intents.ScreeningIntent.slots.weakness.samples: 'i have {{numbness}}': does not name {{weakness}}" \
+        in repo.problems()
+
+
+@pytest.mark.parametrize("type_name, word", [("NUMBNESS_ANSWER", "numbness"), ("WEAKNESS_ANSWER", "a weak grip"),
+                                             ("WIDESPREAD_ANSWER", "everywhere")])
+def test_a_symptom_word_under_yes_needs_its_negation_under_no(repo, type_name, word):
+    core = word.removeprefix("a ")
+
+    def change(model: dict[str, Any]) -> None:
+        no = next(v for v in slot_type(model, type_name)["values"] if v["id"] == "no")["name"]["synonyms"]
+        no[:] = [n for n in no if not n.endswith(core)]
+    path = repo.edit_model(change)
+    assert (f"{path}: types.{type_name}.values.yes: {word!r} is a symptom word under yes with no negated form "
+            f"(such as 'no {core}' or 'not {core}') under no") in repo.problems()
+
+
+def test_a_negated_symptom_word_resolves_to_no_in_every_answer_type():
+    from skill.slots import SlotCatalog
+    catalog = SlotCatalog.from_model(REPO_ROOT / "interaction_model" / "en-US.json")
+    for type_name, words in {"NUMBNESS_ANSWER": ["no numbness", "not numb", "no tingling"],
+                             "WEAKNESS_ANSWER": ["no weakness", "not weak", "none of that"],
+                             "WIDESPREAD_ANSWER": ["not everywhere", "just my back", "none of those"]}.items():
+        for words_said in words:
+            assert catalog.lookup(type_name, words_said) == "no", f"{words_said!r} in {type_name}"
+
+
 def test_a_required_built_in_intent(repo):
     path = repo.edit_model(lambda m: remove_intent(m, "AMAZON.NavigateHomeIntent"))
     problems = repo.problems()
