@@ -4,6 +4,7 @@
     backtwitch validate [--content D --model D]  content and interaction models, fully checked
     backtwitch chat [--locale L] [--script F] [--speak]   talk to the skill offline
     backtwitch package --endpoint https://HOST/alexa [--out DIR]   the ASK CLI skill-package/
+    backtwitch nlu-eval [--locale L ...] [--model D] [--export DIR]   held-out NLU evaluation
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from .config import REPO_ROOT, Config, ConfigError
 from .content import ContentError
-from .locales import ModelError
+from .locales import ModelError, load_model, model_locales
 
 DEFAULT_PACKAGE_DIR = Path("build") / "skill-package"
 
@@ -54,6 +55,14 @@ def _parser() -> argparse.ArgumentParser:
     package.add_argument("--privacy-policy-url", help="https URL of the privacy policy, for every locale")
     _source_options(package)
     package.set_defaults(run=package_command)
+
+    nlu = commands.add_parser("nlu-eval", help="score each locale's model on held-out utterances (interaction_model/nlu/)")
+    nlu.add_argument("--locale", action="extend", nargs="+", default=[], metavar="L",
+                     help="only these locales (repeatable; default: every locale of the model)")
+    nlu.add_argument("--model", type=Path, help="interaction model directory (default $SKILL_MODEL_DIR or interaction_model/)")
+    nlu.add_argument("--export", type=Path, metavar="DIR",
+                     help="instead of scoring, write <locale>.json annotation sets for Amazon's NLU Evaluation Tool")
+    nlu.set_defaults(run=nlu_eval_command)
     return parser
 
 
@@ -121,6 +130,71 @@ def package_command(args: argparse.Namespace) -> int:
     locales = sorted(p.stem for p in (out / "interactionModels" / "custom").glob("*.json"))
     print(f"wrote {out}: skill.json and interactionModels/custom/ for {', '.join(locales)}; package checks: ok")
     return 0
+
+
+def nlu_eval_command(args: argparse.Namespace) -> int:
+    """Score every requested locale (exit 1 when a gate fails), or export the annotation sets."""
+    from .validation import nlu_eval
+
+    model_dir = _short(args.model or Config.from_env().model_dir)
+    available = model_locales(model_dir)
+    locales = list(dict.fromkeys(args.locale)) or available
+    unknown = [locale for locale in locales if locale not in available]
+    if unknown:
+        print(f"no such locale in {model_dir}: {', '.join(unknown)} (there are {', '.join(available)})", file=sys.stderr)
+        return 2
+    if args.export is not None:
+        return _nlu_export(model_dir, locales, args.export)
+    if not nlu_eval.sklearn_available():
+        print("backtwitch nlu-eval needs scikit-learn, which is not installed: pip install -e '.[test]' "
+              "(or '.[tools]' for the tools alone)", file=sys.stderr)
+        return 2
+    failed = []
+    for locale in locales:
+        try:
+            report = nlu_eval.evaluate_locale(load_model(model_dir, locale), model_dir, locale)
+        except ModelError as exc:
+            print("\n".join(exc.problems), file=sys.stderr)
+            failed.append(locale)
+            continue
+        print(report.render(), end="\n\n")
+        if not report.ok:
+            failed.append(locale)
+    gates = (f"in-domain accuracy >= {nlu_eval.MIN_ACCURACY:.0%}, every emergency recognised, no out-of-domain "
+             f"utterance in {' or '.join(nlu_eval.NEVER_OUT_OF_DOMAIN)}, no held-out utterance among the samples")
+    if failed:
+        print(f"nlu-eval: {', '.join(failed)} failed the gates ({gates})", file=sys.stderr)
+        return 1
+    print(f"nlu-eval: ok: {', '.join(locales)} pass{'es' if len(locales) == 1 else ''} the gates ({gates})")
+    return 0
+
+
+def _nlu_export(model_dir: Path, locales: list[str], out: Path) -> int:
+    """One annotation set per locale; a locale whose file doesn't fit its model is not written."""
+    from .validation import nlu_eval
+
+    problems, written = [], []
+    for locale in locales:
+        try:
+            path, found = nlu_eval.write_annotation_set(load_model(model_dir, locale), model_dir, locale, out)
+        except (ModelError, nlu_eval.AnnotationError) as exc:
+            problems += exc.problems
+            continue
+        problems += found
+        if path is not None:
+            written.append(path)
+            print(f"wrote {path}")
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if written:
+        print("upload each with the ASK CLI and evaluate the built model with it (ID is the id the first command "
+              "returns):\n"
+              "  ask smapi create-nlu-annotation-set -s SKILL_ID -l LOCALE --name back-twitch-helper-LOCALE\n"
+              "  ask smapi update-annotations-for-nlu-annotation-sets -s SKILL_ID --annotation-id ID "
+              f"--content-type application/json --update-nlu-annotation-set-annotations-request file:{out}/LOCALE.json\n"
+              "  ask smapi create-nlu-evaluations -s SKILL_ID -l LOCALE -g development --source-annotation-id ID\n"
+              "  ask smapi get-result-for-nlu-evaluations -s SKILL_ID --evaluation-id EVALUATION_ID")
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
