@@ -53,6 +53,7 @@ from .handlers.screening import (
     ChangeAnswerHandler,
     EmergencyHandler,
     ExplainOutsideScreeningHandler,
+    OutcomeFollowUpHandler,
     PrivacyHandler,
     ScreeningCommandHandler,
     ScreeningHandler,
@@ -123,6 +124,7 @@ def request_handlers(catalog: SlotCatalogs | SlotCatalog, timers: TimersClient |
         EmergencyHandler(),
         ScreeningCommandHandler(catalog),
         ScreeningHandler(catalog),
+        OutcomeFollowUpHandler(),
         ChangeAnswerHandler(catalog),
         PrivacyHandler(catalog),
         # The relief routine: answers to its own questions first, then its commands, which

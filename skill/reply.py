@@ -6,6 +6,7 @@ platform's limits, so every response is shaped the same way and checked in one p
 from __future__ import annotations
 
 import functools
+import html
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -108,6 +109,27 @@ def _breaks(seconds: float) -> list[str]:
         breaks.append(f'<break time="{step}ms"/>')
         remaining -= step
     return breaks
+
+
+_SUB = re.compile(r'<sub alias="([^"]*)">.*?</sub>', re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+_WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*|&")
+
+
+def heard_text(ssml: str) -> str:
+    """What a listener hears, as plain text: aliases instead of written forms, no tags."""
+    text = _SUB.sub(lambda match: f" {match[1]} ", ssml)
+    return " ".join(html.unescape(_TAG.sub(" ", text)).split())
+
+
+def word_count(text: str) -> int:
+    """Words as said: "10-hour" is two, "don't" one, "&" is "and"."""
+    return len(_WORD.findall(text))
+
+
+def heard_words(segments: list[Segment], pronounce: Mapping[str, str] = NO_PRONUNCIATIONS) -> int:
+    """How many words a listener hears in these segments ("911" is three)."""
+    return word_count(heard_text(to_ssml(segments, pronounce)))
 
 
 def render(reply: Reply, builder: ResponseFactory, pronounce: Mapping[str, str] = NO_PRONUNCIATIONS) -> Response:

@@ -140,11 +140,13 @@ def test_an_elicited_answer_comes_back_with_the_dialog_state_and_earlier_slots(a
     local, _ = alexa
     local.say("ask back twitch helper to check my symptoms")
     local.say("no")
+    local.say("no")
     local.say("about three weeks")
     request = local.sent[-1]["request"]
     assert request["dialogState"] == "IN_PROGRESS"
     assert request["intent"]["slots"]["duration"]["value"] == "P3W"
     assert request["intent"]["slots"]["emergency_signs"]["value"] == "no"
+    assert request["intent"]["slots"]["sudden_signs"]["value"] == "no"
 
 
 def test_silence_repeats_the_reprompt_then_ends_the_session(alexa):

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from skill.config import REPO_ROOT
+from skill.reply import heard_text, word_count
 from skill.locales import intents_of, load_models
 
 MODELS = load_models(REPO_ROOT / "interaction_model")
@@ -55,7 +56,7 @@ def _at_question(answers):
 
 
 def _after_outcome(c):
-    _at_question([("emergency_signs", "no"), ("duration", "P3D"), ("weakness", "no"), ("numbness", "no"),
+    _at_question([("emergency_signs", "no"), ("sudden_signs", "no"), ("duration", "P3D"), ("weakness", "no"), ("numbness", "no"),
                   ("widespread", "no")])(c)
 
 
@@ -90,10 +91,13 @@ STATES = {
     "top level": _top_level,
     "after a topic": _after_topic,
     "at the gate": _at_question([]),
-    "at how long": _at_question([("emergency_signs", "no")]),
-    "at weakness": _at_question([("emergency_signs", "no"), ("duration", "P3W")]),
-    "at widespread": _at_question([("emergency_signs", "no"), ("duration", "P3W"), ("weakness", "no"),
-                                   ("numbness", "yes")]),
+    "at the second gate question": _at_question([("emergency_signs", "no")]),
+    "at how long": _at_question([("emergency_signs", "no"), ("sudden_signs", "no")]),
+    "at weakness": _at_question([("emergency_signs", "no"), ("sudden_signs", "no"), ("duration", "P3W")]),
+    "at widespread": _at_question([("emergency_signs", "no"), ("sudden_signs", "no"), ("duration", "P3W"),
+                                   ("weakness", "no"), ("numbness", "yes")]),
+    "at the notes offer": _at_question([("emergency_signs", "no"), ("sudden_signs", "no"), ("duration", "P3D"),
+                                        ("weakness", "no"), ("numbness", "yes"), ("widespread", "no")]),
     "after the outcome": _after_outcome,
     "in the routine": _in_routine,
     "at the timer offer": _at_timer_offer,
@@ -122,5 +126,19 @@ def test_the_emergency_answer_names_the_locales_number(talk, locale, number, sai
     conversation = talk(locale=locale)
     _at_question([("emergency_signs", "no")])(conversation)
     turn = conversation.ask("EmergencyIntent")
-    assert f"call {number} " in turn.speech and f'<sub alias="{said}">{number}</sub>' in turn.ssml
+    assert f'<sub alias="{said}">{number}</sub>' in turn.ssml
     assert turn.ends_session is True
+
+
+@pytest.mark.parametrize("locale", sorted(MODELS))
+def test_the_emergency_answer_is_short_and_names_the_number_once(talk, locale):
+    """Said at once after "not sure" at the gate: under 40 words, the local number exactly once."""
+    conversation = talk(locale=locale)
+    _at_question([])(conversation)
+    turn = conversation.ask("ScreeningIntent", emergency_signs="not sure")
+    assert turn.ends_session is True
+    words = word_count(heard_text(turn.ssml))
+    assert words <= 40, f"{words} words: {turn.speech}"
+    number = {"en-US": "911", "en-CA": "911", "en-GB": "999", "en-AU": "000", "en-IN": "112"}[locale]
+    assert turn.speech.count(number) == 1, turn.speech
+    assert "ask someone near you to call" in turn.speech or "ask someone to call" in turn.speech

@@ -20,10 +20,11 @@ from pki import DEFAULT_URL, signed_headers
 from skill.app import create_app
 from skill.config import REPO_ROOT, Config
 
-YES_NO_SLOTS = ("emergency_signs", "weakness", "numbness", "widespread")
-SLOT_OF = {"emergency": "emergency_signs", "duration": "duration", "weakness": "weakness",
-           "numbness": "numbness", "widespread": "widespread"}
-ORDER = ("emergency", "duration", "weakness", "numbness", "widespread")
+YES_NO_SLOTS = ("emergency_signs", "sudden_signs", "weakness", "numbness", "widespread")
+SLOT_OF = {"emergency": "emergency_signs", "emergency_sudden": "sudden_signs", "duration": "duration",
+           "weakness": "weakness", "numbness": "numbness", "widespread": "widespread"}
+GATES = ("emergency", "emergency_sudden")
+ORDER = (*GATES, "duration", "weakness", "numbness", "widespread")
 # What a person says -> which slots a client could put it in.
 BARE_ANSWERS = {
     "yes": YES_NO_SLOTS,
@@ -39,14 +40,14 @@ CALL_NOW = "call 911 now"
 
 
 def states():
-    """Every point of the check a person can reach with the gate answered "no"."""
+    """Every point of the check a person can reach with the gate questions answered "no"."""
     durations = (3.0, 21.0, "unknown")
     for index, pending in enumerate(ORDER):
-        before = ORDER[1:index]
+        gates = {gate: "no" for gate in ORDER[:min(index, len(GATES))]}
+        before = ORDER[len(GATES):index]
         choices = [durations if q == "duration" else ("yes", "no", "unsure") for q in before]
         for combo in itertools.product(*choices):
-            answers = {"emergency": "no", **dict(zip(before, combo))} if index else {}
-            yield pending, answers
+            yield pending, {**gates, **dict(zip(before, combo))}
 
 
 def deliveries(words: str, pending: str):
@@ -101,34 +102,34 @@ def test_a_bare_answer_changes_only_the_question_asked(talk, pending, answers, w
     if after is not None:
         changed = {q for q in set(after) | set(answers) if after.get(q) != answers.get(q)}
         assert changed <= {pending}, f"{words!r} ({label}) changed {sorted(changed)} while {pending} was asked"
-    gate_said_yes = pending == "emergency" and words in ("yes", "not sure", "i don't know", "maybe") \
+    gate_said_yes = pending in GATES and words in ("yes", "not sure", "i don't know", "maybe") \
         and (label in ("own slot", "every slot") or label.startswith("in ") or intent == "AMAZON.YesIntent")
     if CALL_NOW in turn.speech:
         assert gate_said_yes, f"{words!r} ({label}) to the {pending} question sent the person to 911: {turn.speech}"
-    elif pending == "emergency" and words in ("yes", "not sure") and intent != "AMAZON.FallbackIntent":
+    elif pending in GATES and words in ("yes", "not sure") and intent != "AMAZON.FallbackIntent":
         pytest.fail(f"{words!r} ({label}) at the emergency gate did not give emergency advice: {turn.speech}")
 
 
 def test_not_sure_to_how_long_asks_again_with_examples_then_counts_it_as_the_longer_band(talk):
-    conversation = in_state(talk, "duration", {"emergency": "no"})
+    conversation = in_state(talk, "duration", {"emergency": "no", "emergency_sudden": "no"})
     every_slot = {slot: "not sure" for slot in YES_NO_SLOTS}
     again = conversation.ask("ScreeningIntent", **every_slot)
     assert again.speech.startswith("That's okay, a rough guess is fine. You could say, about three weeks")
     assert "How long has your back been twitching?" in again.speech and CALL_NOW not in again.speech
     moved_on = conversation.ask("ScreeningIntent", duration="i don't know")
     assert moved_on.speech.startswith("That's okay. We'll leave the timing open, and to be safe I'll treat it as more than two weeks.")
-    assert moved_on.session_attributes["screening"]["answers"] == {"emergency": "no", "duration": "unknown"}
+    assert moved_on.session_attributes["screening"]["answers"] == {"emergency": "no", "emergency_sudden": "no", "duration": "unknown"}
 
 
 def test_an_answered_gate_is_never_cleared_by_a_later_no(talk):
-    conversation = in_state(talk, "weakness", {"emergency": "no", "duration": 3.0})
+    conversation = in_state(talk, "weakness", {"emergency": "no", "emergency_sudden": "no", "duration": 3.0})
     turn = conversation.ask("ScreeningIntent", emergency_signs="no", weakness="no")
     assert turn.session_attributes["screening"]["answers"]["emergency"] == "no"
     assert turn.session_attributes["screening"]["answers"]["weakness"] == "no"
 
 
 def test_the_elicit_directive_leaves_the_asked_slot_empty_so_an_old_answer_is_not_resent(talk):
-    conversation = in_state(talk, "numbness", {"emergency": "no", "duration": 3.0, "weakness": "no"})
+    conversation = in_state(talk, "numbness", {"emergency": "no", "emergency_sudden": "no", "duration": 3.0, "weakness": "no"})
     back = conversation.ask("AMAZON.PreviousIntent")
     assert back.speech.startswith("Okay, let's change your answer about weakness or shrinking muscles. You said no.")
     slots = back.response["directives"][0]["updatedIntent"]["slots"]
@@ -154,7 +155,7 @@ def test_the_elicit_directive_leaves_the_asked_slot_empty_so_an_old_answer_is_no
     ({}, "Okay, let's change your answer about weakness or shrinking muscles. You said not sure.", {}, "weakness"),
 ])
 def test_changing_an_answer_is_explicit_and_said_out_loud(talk, slots, said, answers, next_question):
-    before = {"emergency": "no", "duration": 21.0, "weakness": "unsure"}
+    before = {"emergency": "no", "emergency_sudden": "no", "duration": 21.0, "weakness": "unsure"}
     conversation = in_state(talk, "numbness", before)
     turn = conversation.ask("ChangeAnswerIntent", **slots)
     assert turn.speech.startswith(said), turn.speech
@@ -164,9 +165,9 @@ def test_changing_an_answer_is_explicit_and_said_out_loud(talk, slots, said, ans
 
 
 def test_changing_the_gate_to_yes_escalates_and_to_no_never_clears(talk):
-    conversation = in_state(talk, "duration", {"emergency": "no"})
+    conversation = in_state(talk, "duration", {"emergency": "no", "emergency_sudden": "no"})
     escalated = conversation.ask("ChangeAnswerIntent", question="emergency signs", answer="yes")
-    assert escalated.speech.startswith("Okay, I've changed your answer about emergency signs from no to yes.")
+    assert escalated.speech.startswith("Okay, I've changed your answer about bladder, bowel or groin signs from no to yes.")
     assert CALL_NOW in escalated.speech and escalated.ends_session is True
 
 
@@ -181,7 +182,7 @@ def test_changing_an_answer_with_no_check_running_says_so(talk):
 def test_a_client_still_in_dialog_mode_after_the_outcome_cannot_start_an_emergency(talk):
     """virtual-alexa keeps filling every yes/no slot after the check: "yes" to the routine offer
     arrives as ScreeningIntent with "yes" everywhere, and must open the routine."""
-    conversation = in_state(talk, "widespread", {"emergency": "no", "duration": 3.0, "weakness": "no", "numbness": "no"})
+    conversation = in_state(talk, "widespread", {"emergency": "no", "emergency_sudden": "no", "duration": 3.0, "weakness": "no", "numbness": "no"})
     outcome = conversation.ask("ScreeningIntent", **{slot: "no" for slot in YES_NO_SLOTS})
     assert "That's reassuring" in outcome.speech and outcome.ends_session is False
     turn = conversation.ask("ScreeningIntent", **{slot: "yes" for slot in YES_NO_SLOTS})
@@ -192,5 +193,6 @@ def test_a_one_shot_sentence_never_answers_the_gate(talk):
     conversation = talk()
     conversation.launch()
     turn = conversation.ask("ScreeningIntent", duration="P3W", numbness="numb", emergency_signs="yes")
-    assert "Right now, do you have any of these" in turn.speech and CALL_NOW not in turn.speech
+    assert turn.speech.startswith("Okay, let's check a few things") and CALL_NOW not in turn.speech
+    assert "Since the twitching began, have you had new trouble" in turn.speech
     assert turn.session_attributes["screening"]["answers"] == {"duration": 21.0, "numbness": "yes"}

@@ -12,7 +12,8 @@ from skill.config import REPO_ROOT
 MODEL = json.loads((REPO_ROOT / "interaction_model" / "en-US.json").read_text())
 SCREENING_SLOTS = {slot["name"] for intent in MODEL["interactionModel"]["languageModel"]["intents"]
                    if intent["name"] == "ScreeningIntent" for slot in intent["slots"]}
-GATE = "Right now, do you have any of these"
+GATE = "Since the twitching began, have you had new trouble"
+GATE_2 = "And have you had a serious fall or accident"
 DURATION_Q = "How long has your back been twitching?"
 WEAKNESS_Q = "Have you noticed any muscle weakness"
 NUMBNESS_Q = "Do you have numbness, tingling, or pain that spreads"
@@ -45,55 +46,88 @@ def start(talk):
     return conversation
 
 
+def past_the_gate(conversation):
+    """No to both emergency questions; returns the reply that asks how long."""
+    second = conversation.ask("AMAZON.NoIntent")
+    assert GATE_2 in second.speech and elicited(second) == "sudden_signs"
+    return conversation.ask("AMAZON.NoIntent")
+
+
 def run_check(talk, duration: str, weakness: str, numbness: str, widespread: str):
     conversation = start(talk)
-    assert elicited(conversation.ask("AMAZON.NoIntent")) == "duration"
+    assert elicited(past_the_gate(conversation)) == "duration"
     assert elicited(answer(conversation, "duration", duration)) == "weakness"
     assert elicited(answer(conversation, "weakness", weakness)) == "numbness"
     assert elicited(answer(conversation, "numbness", numbness)) == "widespread"
     return conversation, answer(conversation, "widespread", widespread)
 
 
-def test_the_full_check_asks_one_question_at_a_time_and_ends_with_notes_for_the_doctor(talk):
+def whole_outcome(conversation, outcome):
+    """Every chunk of the outcome ("shall I go on?" answered yes), as one text, and the last turn."""
+    said = [outcome.speech]
+    while outcome.speech.endswith("Shall I go on with a bit more?"):
+        outcome = conversation.ask("AMAZON.YesIntent")
+        said.append(outcome.speech)
+    return " ".join(said), outcome
+
+
+def test_the_full_check_asks_one_question_at_a_time_and_offers_notes_for_the_doctor(talk):
     conversation = start(talk)
-    duration = conversation.ask("AMAZON.NoIntent")
-    assert duration.speech == DURATION_Q and duration.reprompt.startswith("How long")
+    duration = past_the_gate(conversation)
+    assert duration.speech == DURATION_Q and duration.reprompt.startswith("Roughly how long")
     assert WEAKNESS_Q in answer(conversation, "duration", "P3W").speech
     assert NUMBNESS_Q in answer(conversation, "weakness", "no").speech
     assert WIDESPREAD_Q in answer(conversation, "numbness", "tingling").speech
     outcome = answer(conversation, "widespread", "no")
     assert elicited(outcome) is None, "the outcome is not a dialog turn"
-    said = outcome.speech
-    assert said.startswith("Thanks for answering.")
+    said, outcome = whole_outcome(conversation, outcome)
+    assert said.startswith("Here's what I'd suggest.")
     assert said.index("MRI") < said.index("primary care provider"), "the most urgent action comes first"
-    assert "not medical advice" in said and said.endswith("Or say no to finish.")
-    assert outcome.ends_session is False and outcome.reprompt
-    card = outcome.card
+    assert "Get checked sooner if weakness, numbness or pain appear" in said, "every outcome ends with the safety net"
+    assert said.endswith("Shall I put notes of your answers in your Alexa app, to show your doctor?")
+    assert "relief routine" not in said, "no relief offer after a red flag"
+    assert outcome.ends_session is False and outcome.reprompt and not outcome.card, "no card without consent"
+    assert "screening" not in outcome.session_attributes, "a finished check leaves nothing behind"
+    notes = conversation.ask("AMAZON.YesIntent")
+    assert notes.speech.startswith("Done. The notes are in your Alexa app. When you see your doctor, say when the twitching started")
+    card = notes.card
     assert card["type"] == "Standard" and card["title"] == "Notes for your appointment"
     assert "- How long: 21 days" in card["text"] and "- Numbness, tingling or spreading pain: yes" in card["text"]
-    assert "Ask about an MRI or EMG test" in card["text"]
-    assert "screening" not in outcome.session_attributes, "a finished check leaves nothing behind"
+    assert "Consider MRI or EMG testing" in card["text"]
+    assert notes.ends_session is False
+    assert conversation.ask("AMAZON.NoIntent").ends_session is True, "no to anything else ends"
+
+
+def test_declining_the_notes_sends_no_card_and_still_says_how_to_describe_symptoms(talk):
+    conversation, _ = run_check(talk, "P5D", "no", "numb", "no")
+    turn = conversation.ask("AMAZON.NoIntent")
+    assert turn.speech.startswith("Okay, no notes. When you see your doctor") and not turn.card
+    assert turn.ends_session is False
 
 
 @pytest.mark.parametrize("answers, heard, not_heard", [
-    (("P5D", "no", "no", "no"), ["That's reassuring", "beyond three weeks"], ["neurologist", "MRI"]),
-    (("P16D", "no", "no", "no"), ["benign fasciculation syndrome", "Monitor it, and consult your primary care provider"], ["neurologist"]),
-    (("P3W", "no", "no", "no"), ["beyond three weeks", "Book a visit with your primary care provider"], ["neurologist"]),
-    (("P5D", "weak", "no", "no"), ["neurology referral promptly"], ["blood tests"]),
-    (("P5D", "no", "numb", "no"), ["MRI", "EMG"], ["neurologist"]),
-    (("P5D", "no", "no", "all over"), ["blood tests and a specialist review"], ["neurologist"]),
-    (("P5D", "yes", "no", "yes"), ["weakness together with twitching across your body", "within the next few days"],
-     ["neurology referral promptly"]),
-    (("P5D", "not sure", "no", "no"), ["neurology referral", "You weren't sure about weakness or shrinking muscles",
-                                       "counted it as a yes"], []),
+    (("P5D", "no", "no", "no"), ["That's reassuring", "If it lasts over two weeks or gets worse, see your primary care provider",
+                                 "Get checked sooner", "relief routine"], ["neurolog", "MRI", "three weeks"]),
+    (("P16D", "no", "no", "no"), ["benign fasciculation syndrome", "monitor it and consult your primary care provider"],
+     ["neurolog", "relief routine"]),
+    (("P3W", "no", "no", "no"), ["monitor it and consult your primary care provider"], ["neurolog", "Book a visit"]),
+    (("P5D", "weak", "no", "no"), ["neurology referral immediately: see a doctor today, or as soon as you can", "such as ALS"], ["blood tests"]),
+    (("P5D", "no", "numb", "no"), ["consider an MRI or EMG test"], ["neurolog"]),
+    (("P5D", "no", "no", "all over"), ["ask for blood tests and a specialist review"], ["neurolog"]),
+    (("P5D", "yes", "no", "yes"), ["neurology referral immediately", "ask for blood tests and a specialist review"],
+     ["within the next few days", "promptly"]),
+    (("P5D", "not sure", "no", "no"), ["neurology referral immediately", "You weren't sure about weakness or shrinking muscles",
+                                       "counted it as a yes"], ["You mentioned"]),
 ])
-def test_each_outcome_names_what_the_answers_may_point_to_and_whom_to_see(talk, answers, heard, not_heard):
-    _, outcome = run_check(talk, *answers)
+def test_each_outcome_says_the_seed_tables_action_and_the_safety_net(talk, answers, heard, not_heard):
+    conversation, outcome = run_check(talk, *answers)
+    said, last = whole_outcome(conversation, outcome)
     for phrase in heard:
-        assert phrase in outcome.speech, f"expected {phrase!r} in: {outcome.speech}"
+        assert phrase in said, f"expected {phrase!r} in: {said}"
     for phrase in not_heard:
-        assert phrase not in outcome.speech, f"did not expect {phrase!r} in: {outcome.speech}"
-    assert "you have" not in outcome.speech.lower().replace("you have any", ""), "never a diagnosis"
+        assert phrase not in said, f"did not expect {phrase!r} in: {said}"
+    assert "Get checked sooner if weakness, numbness or pain appear" in last.speech
+    assert "you have" not in said.lower().replace("you have any", "").replace("have you", ""), "never a diagnosis"
 
 
 def test_yes_at_the_gate_ends_at_once_with_emergency_advice(talk):
@@ -109,7 +143,7 @@ def test_yes_at_the_gate_ends_at_once_with_emergency_advice(talk):
 def test_not_sure_at_the_gate_is_treated_as_an_emergency(talk):
     conversation = start(talk)
     turn = answer(conversation, "emergency_signs", "i'm not sure")
-    assert turn.speech.startswith("If you're not sure, it's safest to treat it as an emergency.")
+    assert turn.speech.startswith("When unsure, treat it as an emergency.")
     assert "911" in turn.speech and turn.ends_session is True
 
 
@@ -118,16 +152,17 @@ def test_a_one_shot_request_skips_what_is_already_known(talk):
     first = conversation.ask("ScreeningIntent", duration="P3W", numbness="numb")
     assert first.speech.startswith("Just so you know"), "a new user hears the disclaimer first"
     assert elicited(first) == "emergency_signs", "the emergency gate always comes first"
+    assert elicited(conversation.ask("AMAZON.NoIntent")) == "sudden_signs"
     second = conversation.ask("AMAZON.NoIntent")
     assert elicited(second) == "weakness", "duration and numbness were already given"
     assert elicited(conversation.ask("AMAZON.NoIntent")) == "widespread"
     outcome = conversation.ask("AMAZON.NoIntent")
-    assert "MRI" in outcome.speech and "Book a visit" in outcome.speech
+    assert "MRI" in outcome.speech and "monitor it and consult your primary care provider" in outcome.speech
 
 
 def test_spoken_durations_without_an_iso_value_are_understood(talk):
     conversation = start(talk)
-    conversation.ask("AMAZON.NoIntent")
+    past_the_gate(conversation)
     turn = conversation.ask("ScreeningIntent", duration_phrase="since last month")
     assert elicited(turn) == "weakness"
     assert turn.body["response"]["directives"][0]["updatedIntent"]["slots"]["duration"]["value"] == "P30D"
@@ -135,7 +170,7 @@ def test_spoken_durations_without_an_iso_value_are_understood(talk):
 
 def test_an_unreadable_duration_is_asked_again_once_with_an_example_then_left_open(talk):
     conversation = start(talk)
-    conversation.ask("AMAZON.NoIntent")
+    past_the_gate(conversation)
     retry = answer(conversation, "duration", "banana")
     assert retry.speech.startswith("Sorry, I didn't catch how long. You could say, about three weeks")
     assert elicited(retry) == "duration"
@@ -144,14 +179,13 @@ def test_an_unreadable_duration_is_asked_again_once_with_an_example_then_left_op
     assert elicited(moved_on) == "weakness"
     for _ in range(3):
         last = conversation.ask("AMAZON.NoIntent")
-    assert "we're not sure how long" in last.speech and "counted it as more than two weeks" in last.speech
-    assert "Monitor it, and consult your primary care provider" in last.speech
+    assert "Maybe over two weeks, so monitor it and consult your primary care provider" in last.speech
     assert "You weren't sure about" not in last.speech, "an unknown duration has its own rule, not the yes/no note"
 
 
 def test_a_stray_answer_gets_the_question_again_with_a_hint(talk):
     conversation = start(talk)
-    conversation.ask("AMAZON.NoIntent")
+    past_the_gate(conversation)
     answer(conversation, "duration", "two weeks")
     turn = answer(conversation, "weakness", "banana")
     assert turn.speech.startswith("Sorry, I didn't get that. Please say yes, no, or not sure.")
@@ -162,7 +196,7 @@ def test_a_stray_answer_gets_the_question_again_with_a_hint(talk):
 
 def test_a_plain_answer_alexa_put_in_another_slot_answers_the_question_asked(talk):
     conversation = start(talk)
-    conversation.ask("AMAZON.NoIntent")
+    past_the_gate(conversation)
     answer(conversation, "duration", "P1W")
     turn = answer(conversation, "numbness", "nope")  # asked about weakness
     assert elicited(turn) == "numbness"
@@ -172,7 +206,7 @@ def test_a_plain_answer_alexa_put_in_another_slot_answers_the_question_asked(tal
 
 def test_what_do_you_mean_explains_the_question_and_asks_it_again(talk):
     conversation = start(talk)
-    conversation.ask("AMAZON.NoIntent")
+    past_the_gate(conversation)
     answer(conversation, "duration", "P2W")
     turn = conversation.ask("ExplainQuestionIntent")
     assert "weaker grip" in turn.speech and turn.speech.endswith(WEAKNESS_Q + ", or a muscle that seems to be shrinking?")
@@ -190,7 +224,7 @@ def test_repeat_and_help_inside_the_check_come_back_to_the_same_question(talk):
 
 def test_start_over_clears_the_answers_and_begins_at_the_gate(talk):
     conversation = start(talk)
-    conversation.ask("AMAZON.NoIntent")
+    past_the_gate(conversation)
     answer(conversation, "duration", "P2W")
     turn = conversation.ask("AMAZON.StartOverIntent")
     assert turn.speech.startswith("Okay, let's start the check again") and elicited(turn) == "emergency_signs"
@@ -200,14 +234,14 @@ def test_start_over_clears_the_answers_and_begins_at_the_gate(talk):
 @pytest.mark.parametrize("intent", ["AMAZON.StopIntent", "AMAZON.CancelIntent"])
 def test_stop_mid_way_ends_politely(talk, intent):
     conversation = start(talk)
-    conversation.ask("AMAZON.NoIntent")
+    past_the_gate(conversation)
     turn = conversation.ask(intent)
     assert "stopped the check" in turn.speech and turn.ends_session is True and elicited(turn) is None
 
 
 def test_the_emergency_intent_interrupts_the_check(talk):
     conversation = start(talk)
-    conversation.ask("AMAZON.NoIntent")
+    past_the_gate(conversation)
     turn = conversation.ask("EmergencyIntent")
     assert "call 911 now" in turn.speech and turn.ends_session is True and elicited(turn) is None
 
@@ -222,7 +256,7 @@ def test_the_emergency_intent_interrupts_any_other_conversation(talk):
 
 def test_a_digression_then_is_this_serious_picks_up_where_we_left_off(talk):
     conversation = start(talk)
-    conversation.ask("AMAZON.NoIntent")
+    past_the_gate(conversation)
     answer(conversation, "duration", "P2W")
     conversation.ask("HowLongIntent")
     resumed = conversation.ask("IsItSeriousIntent")

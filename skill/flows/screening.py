@@ -5,21 +5,25 @@ State kept in the session between turns (never stored per user):
   {"answers": {question id: "yes" | "no" | "unsure" | days (number) | "unknown"},
    "retries": {question id: count}}
 The question being asked is the pending follow-up {"kind": "screening", "question": id}.
+After the outcome, session-only follow-ups carry what is left to say:
+  {"kind": "outcome_more", "rest": [texts], "closing": "notes" | "relief", "answers": {...}}
+  {"kind": "notes_offer", "answers": {...}}  - "yes" sends the notes card, "no" doesn't
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from ..content import LocaleContent, Question, Rule, Screening
-from ..reply import Reply, Segment
+from ..reply import Reply, Segment, heard_words
 from .answers import Pending
 
 YES, NO, UNSURE = "yes", "no", "unsure"
 UNKNOWN = "unknown"
 DURATION = "duration"
-EMERGENCY = "emergency"
 MAX_DURATION_RETRIES = 1
+MAX_WORDS_BEFORE_QUESTION = 60  # what a listener can take in before being asked something
 PENDING_KIND = "screening"
 
 
@@ -64,7 +68,7 @@ def record(state: ScreeningState, question: Question, answer: str | float | None
         return False
     if answer not in (YES, NO, UNSURE):
         return False
-    if question.id == EMERGENCY and needs_emergency_care(state) and answer == NO:
+    if question.gate and state.answers.get(question.id) in (YES, UNSURE) and answer == NO:
         return True  # never clears an emergency
     _set(state, question.id, answer)
     return True
@@ -85,9 +89,9 @@ def last_answered(screening: Screening, state: ScreeningState) -> Question | Non
     return None
 
 
-def needs_emergency_care(state: ScreeningState) -> bool:
-    """A yes at the gate, or not being sure, ends the check with emergency advice."""
-    return state.answers.get(EMERGENCY) in (YES, UNSURE)
+def needs_emergency_care(screening: Screening, state: ScreeningState) -> bool:
+    """A yes to a gate question, or not being sure, ends the check with emergency advice."""
+    return any(state.answers.get(gate) in (YES, UNSURE) for gate in screening.gate_ids)
 
 
 def rule_applies(rule: Rule, answers: dict[str, Any]) -> bool:
@@ -131,8 +135,8 @@ def advance(content: LocaleContent, state: ScreeningState, lead: list[Segment]) 
     Returns (reply, pending, finished): a finished check has nothing left in the session.
     """
     screening = content.screening
-    if needs_emergency_care(state):
-        if state.answers.get(EMERGENCY) == UNSURE:
+    if needs_emergency_care(screening, state):
+        if not any(state.answers.get(gate) == YES for gate in screening.gate_ids):
             lead = [*lead, content.say(screening.texts["emergency_unsure"])]
         return emergency_reply(content, lead), None, True
     question = next_question(screening, state)
@@ -140,8 +144,7 @@ def advance(content: LocaleContent, state: ScreeningState, lead: list[Segment]) 
         reply, pending = question_reply(content, question, lead)
         return reply, pending, False
     reply, pending = outcome_reply(content, state)
-    return Reply(speech=[*lead, *reply.speech], reprompt=reply.reprompt, card_title=reply.card_title,
-                 card_text=reply.card_text, card_standard=True), pending, True
+    return Reply(speech=[*lead, *reply.speech], reprompt=reply.reprompt), pending, True
 
 
 def emergency_reply(content: LocaleContent, lead: list[Segment] | None = None) -> Reply:
@@ -155,27 +158,69 @@ def emergency_reply(content: LocaleContent, lead: list[Segment] | None = None) -
 
 
 def outcome_reply(content: LocaleContent, state: ScreeningState) -> tuple[Reply, Pending]:
+    """What the answers point to: every finding's action first (most urgent first), then what
+    "not sure" was counted as, what the findings may point to, and the safety net. Said in
+    chunks the ear can take; the closing question offers the notes card after a red flag, the
+    relief routine after none."""
     screening = content.screening
     texts = screening.texts
     findings = evaluate(screening.rules, state.answers)
-    speech: list[Segment] = [content.say(texts["outcome_intro"])]
     if findings:
-        for rule in findings:
-            speech += [content.say(rule.says), content.say(rule.action)]
+        parts = [content.say(texts["outcome_intro"]), *(content.say(rule.action) for rule in findings)]
     else:
-        speech += [content.say(screening.reassurance["says"]), content.say(screening.reassurance["action"])]
+        parts = [content.say(texts["reassurance_intro"]), content.say(screening.reassurance["says"]),
+                 content.say(screening.reassurance["action"])]
+    if findings:
+        parts.append(content.say(texts["not_a_diagnosis"]))
     unsure = [q for q in screening.questions if state.answers.get(q.id) == UNSURE]  # an unknown duration has its own rule
     if unsure:
-        speech.append(_unsure_note(content, unsure))
-    offer = content.say(texts["outcome_offer"])
-    speech += [content.phrase("disclaimer"), offer]
-    reply = Reply(
-        speech=speech,
-        reprompt=[offer],
-        card_title=content.say(texts["notes_card_title"]),
-        card_text=appointment_notes(content, state, findings),
-    )
-    return reply, {"kind": "offer", "topic": "relief", "no_ends": True}
+        parts.append(_unsure_note(content, unsure))
+    parts += list(dict.fromkeys(content.say(rule.says) for rule in findings))
+    parts.append(content.say(texts["safety_net"]))
+    return outcome_chunk(content, parts, "notes" if findings else "relief", state.answers)
+
+
+def outcome_chunk(content: LocaleContent, parts: list[str], closing: str, answers: dict[str, Any]) -> tuple[Reply, Pending]:
+    """As many parts as fit in MAX_WORDS_BEFORE_QUESTION (at least one), then either "shall I
+    go on?" or the closing question. The last part, the safety net, is always said."""
+    texts = content.screening.texts
+    said, rest = _fit(parts, content.pronounce)
+    if rest:
+        question = content.say(texts["outcome_more"])
+        pending: Pending = {"kind": "outcome_more", "rest": rest, "closing": closing, "answers": answers}
+        reprompt = question
+    elif closing == "notes":
+        question = content.say(texts["notes_offer"])
+        pending = {"kind": "notes_offer", "answers": answers}
+        reprompt = content.say(texts["notes_offer_reprompt"])
+    else:
+        question = reprompt = content.say(texts["outcome_offer"])
+        pending = {"kind": "offer", "topic": "relief", "no_ends": True}
+    return Reply(speech=[*said, question], reprompt=[reprompt]), pending
+
+
+def _fit(parts: list[str], pronounce: Mapping[str, str]) -> tuple[list[str], list[str]]:
+    taken, count = [], 0
+    for index, part in enumerate(parts):
+        count += heard_words([part], pronounce)
+        if taken and count > MAX_WORDS_BEFORE_QUESTION:
+            return taken, parts[index:]
+        taken.append(part)
+    return taken, []
+
+
+def notes_reply(content: LocaleContent, answers: dict[str, Any], send: bool) -> tuple[Reply, Pending]:
+    """The answer to "shall I put notes in your Alexa app?": the card only after a yes."""
+    texts = content.screening.texts
+    question = content.say(texts["after_notes"])
+    speech = [content.say(texts["notes_sent" if send else "notes_declined"]), content.say(texts["describe_symptoms"]), question]
+    reply = Reply(speech=speech, reprompt=[content.say(texts["after_notes_reprompt"])])
+    if send:
+        state = ScreeningState.from_session({"answers": answers})
+        reply.card_title = content.say(texts["notes_card_title"])
+        reply.card_text = appointment_notes(content, state, evaluate(content.screening.rules, state.answers))
+        reply.card_standard = True
+    return reply, {"kind": "anything_else"}
 
 
 def _unsure_note(content: LocaleContent, unsure: list[Question]) -> str:

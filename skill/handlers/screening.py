@@ -16,7 +16,6 @@ from ..content import LocaleContent, Question
 from ..flows.answers import Pending, ask
 from ..flows.screening import (
     DURATION,
-    EMERGENCY,
     NO,
     PENDING_KIND,
     UNKNOWN,
@@ -27,6 +26,8 @@ from ..flows.screening import (
     answer_text,
     emergency_reply,
     last_answered,
+    notes_reply,
+    outcome_chunk,
     question_reply,
     record,
 )
@@ -126,7 +127,7 @@ class ScreeningTurn:
         record what the sentence tells about unanswered questions. The emergency gate is never
         answered this way, and a bare yes or no says nothing about a symptom."""
         for question in self.content.screening.questions:
-            if question.id == EMERGENCY or question.id in self.state.answers:
+            if question.gate or question.id in self.state.answers:
                 continue
             value = self._duration_in(intent) if question.id == DURATION else self._answer_in(intent, question)
             if question.id != DURATION and self._is_bare(slot_of(intent, question.slot)):
@@ -248,9 +249,10 @@ class ScreeningHandler(IntentHandler):
         screening = ScreeningTurn(Turn(handler_input), self.catalog)
         intent = handler_input.request_envelope.request.intent
         if screening.asked is None:  # "is this serious?", "check my symptoms", a one-shot
+            opening = self._opening(screening)
             if intent.name == SCREENING_INTENT:
                 screening.take_one_shot(intent)
-            return screening.respond(self._opening(screening))
+            return screening.respond(opening)
         answer = self._answer(screening, intent)
         if not record(screening.state, screening.asked, answer):
             return screening.ask_again(screening.retry_lead(answer))
@@ -270,6 +272,33 @@ class ScreeningHandler(IntentHandler):
         texts = screening.content.screening.texts
         started = bool(screening.state.answers)
         return [*screening.turn.opening(), screening.content.say(texts["resume" if started else "intro"])]
+
+
+class OutcomeFollowUpHandler(IntentHandler):
+    """After the outcome: "shall I go on?" (yes or more goes on; no skips to the safety net and
+    the closing question) and "shall I put notes in your Alexa app?" (the card only after yes)."""
+
+    KINDS = ("outcome_more", "notes_offer")
+    intent_names = ("AMAZON.YesIntent", "AMAZON.NoIntent", "AMAZON.MoreIntent", "AMAZON.NextIntent")
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        pending = handler_input.attributes_manager.request_attributes.get("pending")
+        kind = pending.get("kind") if isinstance(pending, dict) else None
+        if kind not in self.KINDS or not super().can_handle(handler_input):
+            return False
+        return kind == "outcome_more" or intent_name(handler_input) in self.intent_names[:2]
+
+    def answer(self, turn: Turn) -> tuple[Reply, Pending]:
+        pending = turn.pending
+        answers = pending.get("answers") if isinstance(pending.get("answers"), dict) else {}
+        said_no = intent_name(turn.handler_input) == "AMAZON.NoIntent"
+        if pending["kind"] == "notes_offer":
+            return notes_reply(turn.content, answers, send=not said_no)
+        rest = [str(part) for part in pending.get("rest") or []]
+        parts = rest[-1:] if said_no else rest
+        closing = "notes" if pending.get("closing") == "notes" else "relief"
+        return outcome_chunk(turn.content, parts or [turn.content.say(turn.content.screening.texts["safety_net"])],
+                             closing, answers)
 
 
 class ScreeningCommandHandler(IntentHandler):
