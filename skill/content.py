@@ -38,6 +38,7 @@ class ContentError(ValueError):
 class Item:
     speech: Text
     card: str
+    id: str | None = None  # lets a locale override this one item
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,9 @@ class Topic:
     more: Text | None
     outro: Text | None
     card: str | None
-    emergency: bool
+    emergency: bool  # ends by offering the emergency signs (topic `emergency_signs`) before its follow-up
     follow_up_ask: Text
+    follow_up_reprompt: Text
     offer: str
 
     def chunk(self, start: int) -> tuple[tuple[Item, ...], int | None]:
@@ -83,6 +85,7 @@ class Question:
     hint: Text
     explain: Text
     card_label: str
+    gate: bool = False  # an emergency question: "yes" or "not sure" ends the check with emergency advice
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,10 @@ class Screening:
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
+
+    @property
+    def gate_ids(self) -> frozenset[str]:
+        return frozenset(q.id for q in self.questions if q.gate)
 
 
 def _screening(raw: dict[str, Any]) -> Screening:
@@ -182,6 +189,7 @@ def _topic(topic_id: str, raw: dict[str, Any], causes: tuple[Cause, ...]) -> Top
         card=raw.get("card"),
         emergency=raw.get("emergency", False),
         follow_up_ask=raw["follow_up"]["ask"],
+        follow_up_reprompt=raw["follow_up"]["reprompt"],
         offer=raw["follow_up"]["offer"],
     )
 
@@ -354,10 +362,11 @@ def _cross_check(data: dict[str, Any], locate: Locate) -> list[str]:
 
 
 def _check_screening(screening: dict[str, Any], locate: Locate) -> list[str]:
-    """Questions come once each, emergency first; `outranks` names real rules."""
+    """Questions come once each, the emergency gate questions first; `outranks` names real rules."""
     problems = []
     ids = [q["id"] for q in screening["questions"]]
-    if sorted(ids) != sorted(set(ids)) or not ids or ids[0] != "emergency":
+    gates = [bool(q.get("gate")) for q in screening["questions"]]
+    if sorted(ids) != sorted(set(ids)) or not ids or ids[0] != "emergency" or gates != sorted(gates, reverse=True):
         problems.append(f"{locate('screening', 'screening.questions')}: each question once, the emergency gate first (got {ids})")
     rule_ids = {r["id"] for r in screening["rules"]}
     for index, rule in enumerate(screening["rules"]):

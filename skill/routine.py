@@ -70,7 +70,7 @@ class Step:
     title: str
     speech: Text
     card: str
-    safety: Safety
+    safety: Safety | None  # the step's guard-rail, when it has one
     parts: tuple[Part, ...] = ()
     timer: TimerOffer | None = None
 
@@ -88,6 +88,7 @@ class Routine:
     card: str
     outro: Text
     follow_up_ask: Text
+    follow_up_reprompt: Text
     offer: str
     steps: tuple[Step, ...]
     phrases: dict[str, Text]
@@ -111,6 +112,7 @@ def parse_routine(data: dict[str, Any]) -> Routine:
         card=raw["card"],
         outro=raw["outro"],
         follow_up_ask=raw["follow_up"]["ask"],
+        follow_up_reprompt=raw["follow_up"]["reprompt"],
         offer=raw["follow_up"]["offer"],
         steps=tuple(_step(step) for step in raw["steps"]),
         phrases=dict(data["phrases"]),
@@ -124,7 +126,7 @@ def _step(raw: dict[str, Any]) -> Step:
         title=raw["title"],
         speech=raw["speech"],
         card=raw["card"],
-        safety=Safety(**raw["safety"]),
+        safety=Safety(**raw["safety"]) if raw.get("safety") else None,
         parts=tuple(_part(part) for part in raw.get("parts", [])),
         timer=TimerOffer(**timer) if timer else None,
     )

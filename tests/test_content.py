@@ -101,3 +101,39 @@ def test_variations_are_picked_and_placeholders_filled():
     assert content.phrase("goodbye") in content.phrases["goodbye"]
     assert content.phrase("disclaimer").endswith("call 911.")
     assert "{" not in content.phrase("another_cause", cause_name="stress")
+
+
+# --- for the ear --------------------------------------------------------------------------------
+
+def _answers_and_routine():
+    """(label, reply) for every composed reply of the answers and the routine, in every locale."""
+    from skill.content import read_locales
+    from skill.validation.speech import LongestWords, composed_replies
+    for locale, data in read_locales(REPO_ROOT / "content").items():
+        for label, reply in composed_replies(LongestWords(locale, data)):
+            if not label.startswith("screening"):
+                yield f"{locale} {label}", reply
+
+
+def test_every_reprompt_differs_from_its_question_and_says_what_to_answer():
+    from skill.reply import to_ssml
+    from skill.validation.speech import closing_question, heard_text
+    wrong = []
+    for label, reply in _answers_and_routine():
+        if reply.reprompt is None:
+            continue
+        question = closing_question(heard_text(to_ssml(reply.speech))).strip()
+        reprompt = heard_text(to_ssml(reply.reprompt))
+        if reprompt == question or not any(hint in reprompt.lower() for hint in ("say ", "you can ask")):
+            wrong.append(f"{label}: asked {question!r}, reprompt {reprompt!r}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_no_chunk_of_a_topic_reads_more_than_three_items():
+    content = load_content(REPO_ROOT / "content").for_locale("en-US")
+    assert all(topic.chunk_size <= 3 for topic in content.topics.values() if len(topic.items) > 3)
+
+
+def test_an_emergency_topic_needs_the_emergency_signs_topic(content_copy):
+    path = edit(content_copy, "topics.yaml", lambda d: d["topics"].pop("emergency_signs"))
+    assert f"{path}: topics: 'emergency_signs' is a required property" in problems_of(content_copy)

@@ -8,6 +8,7 @@ import pytest
 
 from skill.config import REPO_ROOT
 from skill.content import load_content
+from skill.flows.answers import EMERGENCY_TOPIC, topic_reply
 from skill.locales import apply_model_overrides, load_model, merge, replace_words
 from skill.reply import to_ssml
 
@@ -16,10 +17,10 @@ EMERGENCY = {
     "en-US": ['<sub alias="nine one one">911</sub>'],
     "en-CA": ['<sub alias="nine one one">911</sub>'],
     "en-GB": ['<sub alias="nine nine nine">999</sub>'],
-    "en-AU": ['<sub alias="triple zero">000</sub>', '(<sub alias="one one one">111</sub> in New Zealand)'],
+    "en-AU": ['<sub alias="triple zero">000</sub>, or <sub alias="one one one">111</sub> in New Zealand'],
     "en-IN": ['<sub alias="one one two">112</sub>'],
 }
-CARD_NUMBER = {"en-US": "911", "en-CA": "911", "en-GB": "999", "en-AU": "000 (111 in New Zealand)", "en-IN": "112"}
+CARD_NUMBER = {"en-US": "911", "en-CA": "911", "en-GB": "999", "en-AU": "000, or 111 in New Zealand", "en-IN": "112"}
 CONTENT = load_content(REPO_ROOT / "content")
 
 
@@ -43,9 +44,10 @@ def test_the_emergency_intent_gives_the_locales_own_emergency_number(talk, local
     assert turn.ends_session is True
 
 
-def test_australia_says_both_triple_zero_and_new_zealands_111(talk):
+def test_australia_says_both_triple_zero_and_new_zealands_111_as_two_numbers(talk):
     turn = talk(locale="en-AU").ask("EmergencyIntent")
-    assert "call triple zero (one one one in New Zealand) now" in spoken_aliases(turn.ssml)
+    assert "call triple zero, or one one one in New Zealand" in spoken_aliases(turn.ssml)
+    assert "triple zero, or one one one in New Zealand" in spoken_aliases(talk(locale="en-AU").launch().ssml)
 
 
 def spoken_aliases(ssml: str) -> str:
@@ -53,13 +55,44 @@ def spoken_aliases(ssml: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", "", re.sub(r'<sub alias="([^"]*)">[^<]*</sub>', r"\1", ssml)).split())
 
 
-def test_the_uk_hears_its_care_words(talk):
+def test_the_uk_hears_its_care_words_and_999_for_an_emergency(talk):
     conversation = talk(locale="en-GB")
     turn = conversation.ask("SeeDoctorIntent")
-    assert "See your <say-as interpret-as=\"characters\">GP</say-as>" in turn.ssml
-    assert '<say-as interpret-as="characters">NHS</say-as> <sub alias="one one one">111</sub>' in turn.ssml
+    assert 'See your <say-as interpret-as="characters">GP</say-as>' in turn.ssml
+    sooner = conversation.ask("AMAZON.YesIntent")
+    assert '<say-as interpret-as="characters">NHS</say-as> <sub alias="one one one">111</sub>' in sooner.ssml
     emergency = conversation.ask("EmergencyIntent")
-    assert '<sub alias="A and E">A&amp;E</sub>' in emergency.ssml
+    assert '<sub alias="nine nine nine">999</sub>' in emergency.ssml and "ask someone near you to call" in emergency.speech
+    assert "A&amp;E" not in emergency.ssml, "chest pain and stroke signs go to 999, not A&E"
+
+
+@pytest.mark.parametrize("locale, care", [("en-GB", "GP"), ("en-AU", "GP"), ("en-IN", "doctor"), ("en-CA", "family doctor"),
+                                          ("en-US", "primary care provider")])
+def test_the_two_week_threshold_names_the_locales_first_contact(locale, care):
+    content = CONTENT.for_locale(locale)
+    first = content.say(content.topics["serious"].items[0].speech)
+    assert f"consult your {care}." in first and "two weeks" in first
+
+
+@pytest.mark.parametrize("locale", sorted(EMERGENCY))
+def test_each_part_of_the_emergency_signs_names_the_locales_number_once(locale):
+    content = CONTENT.for_locale(locale)
+    topic = content.topics[EMERGENCY_TOPIC]
+    for start in range(0, len(topic.items), topic.chunk_size):
+        reply, _ = topic_reply(content, topic, start)
+        ssml = to_ssml(reply.speech, content.pronounce)
+        for spoken in EMERGENCY[locale]:
+            assert ssml.count(spoken) == 1, f"{locale} emergency signs from item {start + 1}: {ssml}"
+        assert "use your phone now to call" in ssml
+    if locale == "en-IN":
+        assert "108" in content.say(topic.outro)
+
+
+def test_australia_says_heat_pack_not_heating_pad():
+    content = CONTENT.for_locale("en-AU")
+    step = content.routine.steps[3]
+    said = content.say(step.speech) + content.say(step.safety.speech)
+    assert "heat pack" in said and "heating pad" not in said
 
 
 def test_an_unknown_locale_gets_us_english_content_and_slot_words(talk):

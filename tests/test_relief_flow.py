@@ -190,12 +190,28 @@ def test_the_first_turn_of_the_routine_introduces_it_and_lists_every_step_on_the
     assert pending == {"kind": "routine", "step": 1, "part": 1}
 
 
-@pytest.mark.parametrize("number", range(1, 7))
+@pytest.mark.parametrize("number", [n for n in range(1, 7) if ROUTINE.step(n).safety])
 def test_each_step_says_its_safety_note_on_its_first_turn(number):
     step = ROUTINE.step(number)
     reply, _ = relief.step_reply(CONTENT, at(number))
     assert CONTENT.say(step.safety.speech) in reply.speech
     assert step.safety.card in reply.card_text
+
+
+def test_a_step_without_a_guard_rail_of_its_own_says_none():
+    step = next(step for step in ROUTINE.steps if step.safety is None)
+    number = ROUTINE.steps.index(step) + 1
+    reply, _ = relief.step_reply(CONTENT, at(number))
+    assert reply.speech[0] == f"Step {number} of 6: {step.title}." and reply.speech[1] == CONTENT.say(step.speech)
+    assert reply.card_text.splitlines()[0] == step.card
+
+
+@pytest.mark.parametrize("name", ["Knees to chest", "Child's pose"])
+def test_floor_stretches_say_to_skip_them_with_a_disc_problem_or_pain_down_the_leg(name):
+    part = next(part for part in ROUTINE.step(3).parts if part.name == name)
+    said = CONTENT.say(part.speech)
+    assert "disc problem" in said and "down your leg" in said and "check with a professional" in said
+    assert "disc problem" in part.card
 
 
 def test_later_parts_of_a_step_skip_the_steps_introduction():

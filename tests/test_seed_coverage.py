@@ -3,8 +3,8 @@ signs in shared/docs/safety.md, can be heard by voice.
 
 The whole skill is walked once, as one user, through the signed HTTP endpoint: launch first
 (so the disclaimer's "911" is heard there and cannot make an emergency fact pass later), then
-every topic read to its end ("yes" through each "more" until the topic's follow-up offer), then
-every cause. A fact is a few keywords or phrases that must all be heard in ONE response (so a
+every topic read to its end ("yes" through each "more", and to the offer of the emergency signs
+that some topics end with, until the topic's follow-up offer), then every cause. A fact is a few keywords or phrases that must all be heard in ONE response (so a
 red flag's sign, meaning and action come together). Matching ignores case and hyphens, keywords
 match whole words, and "a|b" accepts either wording.
 """
@@ -22,6 +22,7 @@ from skill import build
 from skill.app import create_app
 from skill.config import REPO_ROOT, Config
 from skill.content import load_content
+from skill.flows.answers import EMERGENCY_TOPIC
 
 CONTENT = load_content(REPO_ROOT / "content").for_locale("en-US")
 DISCLAIMER = "not medical advice"
@@ -50,6 +51,12 @@ def pending(turn: Turn) -> dict[str, Any]:
     return turn.session_attributes.get("pending") or {}
 
 
+def reads_on(turn: Turn) -> bool:
+    """More of the same answer follows a yes: the next chunk, or the emergency signs it offers."""
+    waiting = pending(turn)
+    return waiting.get("kind") == "more" or (waiting.get("kind") == "offer" and waiting.get("topic") == EMERGENCY_TOPIC)
+
+
 # --- the walk: one user, the whole skill ------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -70,7 +77,7 @@ def walk(pki, ca_file, tmp_path_factory) -> dict[str, list[Turn]]:
     turns: dict[str, list[Turn]] = {"launch": [user.launch()]}
     for intent in build.TOPIC_INTENTS:
         chain = turns[intent] = [user.ask(intent)]
-        while pending(chain[-1]).get("kind") == "more" and len(chain) < MAX_MORE:
+        while reads_on(chain[-1]) and len(chain) < MAX_MORE:
             chain.append(user.ask("AMAZON.YesIntent"))
     for cause in CONTENT.causes:
         turns[f"CauseIntent {cause.id}"] = [user.ask("CauseIntent", cause=cause_slot(cause.id))]
@@ -94,6 +101,9 @@ FACTS: dict[str, list[str]] = {
     "stress raises cortisol": ["stress", "cortisol", "nervous system"],
     "low potassium, magnesium, calcium or sodium": ["potassium", "magnesium", "calcium", "sodium", "signals|signaling"],
     "caffeine and stimulants overstimulate nerves": ["caffeine", "stimulants", "overexcite|overstimulate"],
+    "twitches can be distracting or uncomfortable": ["painless", "distracting", "uncomfortable"],
+    "from a fleeting annoyance to a sign of stress or neurological imbalance": [
+        "fleeting annoyance", "underlying stress", "neurological imbalance"],
     "dehydration impairs muscles and nerves": ["dehydration", "muscles and nerves|muscle and nerve"],
     "poor posture strains back muscles": ["posture", "strain", "back muscles"],
     "herniated disc": ["herniated disc|herniated discs"],
@@ -103,6 +113,8 @@ FACTS: dict[str, list[str]] = {
         "without weakness", "not a worry|not concerning|nothing to worry"],
     "twitching for weeks, spreading or with numbness needs checking": [
         "weeks", "spreads", "numbness", "check your nerves|neurologic|neurologist"],
+    "watch frequency, duration and accompanying symptoms": [
+        "how often|frequency", "how long|duration", "what comes with it|accompanying symptoms"],
     "benign fasciculation syndrome goes with anxiety": ["benign fasciculation syndrome", "anxiety"],
     "benign fasciculation syndrome: no disease behind it": ["benign fasciculation syndrome", "no disease"],
     "benign fasciculation syndrome and body awareness": ["benign fasciculation syndrome", "aware of your body|physical awareness"],
@@ -117,14 +129,16 @@ FACTS: dict[str, list[str]] = {
         "keep an eye|monitor", "primary care provider"],
     "red flag: weakness or shrinking": [
         "weakness", "shrinking", "nerves and muscles|neuromuscular", "A L S|ALS",
-        "neurologist|neurology", "straight away|immediately|right away|promptly"],
+        "neurologist|neurology", "immediately"],
     "red flag: numbness, tingling or spreading pain": [
         "numbness", "tingling", "pain that spreads|spreading pain|radiating pain", "nerve root|radiculopathy",
         "M R I|MRI", "E M G|EMG"],
     "red flag: many muscle groups": [
         "many muscle groups|multiple muscle groups", "mineral imbalance|electrolyte imbalance", "autoimmune",
         "blood tests", "specialist"],
-    # Six relief steps.
+    # Six relief steps, and what they are for.
+    "relief: the aim is hydration, nutrition and stress management": [
+        "nerves and muscles|neuromuscular", "hydration", "nutrition", "stress management"],
     "relief: 8 to 10 glasses of water": ["8 to 10|eight to ten", "glasses", "water", "exercise", "hot"],
     "relief: mineral foods": [
         "spinach", "almonds", "magnesium", "bananas", "sweet potatoes", "potassium", "yogurt", "kale", "calcium"],
@@ -150,7 +164,8 @@ FACTS: dict[str, list[str]] = {
         "A L S|ALS", "rarely", "weakness that gets worse|progressive weakness|progressive muscle weakness",
         "walking", "gripping", "shrink|atrophy", "extremely unlikely", "neurologist"],
     "FAQ: lasts a few days to a couple of weeks, check beyond three weeks": [
-        "few days to a couple of weeks", "beyond three weeks|beyond 3 weeks", "spreading", "doctor|healthcare provider"],
+        "few days to a couple of weeks", "over two weeks", "always get checked", "beyond three weeks|beyond 3 weeks",
+        "spreading", "doctor|healthcare provider|care provider"],
     # The office worker's story, in its two parts.
     "story: 34-year-old developer, 10-hour days, numb right leg": [
         "34|thirty four", "software developer", "working from home|remote work", "10 hour|ten hour", "laptop", "right lower back", "stress",
@@ -229,6 +244,38 @@ def test_no_response_names_a_person_from_the_article(walk):
         if NAMED_PERSON.search(said):
             named.append(f"{label}: {NAMED_PERSON.search(said)[0]!r} in {said!r}")
     assert not named, "\n".join(named)
+
+
+# Softened urgency and reassurance neither the seed nor shared/docs/safety.md supports.
+NEVER_SAID = ["promptly", "within days", "within the next few days", "put your mind at rest",
+              "no disease behind it", "most long lasting twitching"]
+
+
+@pytest.mark.parametrize("words", NEVER_SAID, ids=str)
+def test_no_response_softens_urgency_or_overstates_reassurance(walk, words):
+    said = [(label, turn.speech) for label, turn in all_turns(walk) if heard(words, normal(turn.speech))]
+    assert not said, f"{words!r} was said: {said}"
+
+
+def test_three_weeks_is_only_ever_said_after_the_two_week_threshold(walk):
+    """The red-flag table's 2 weeks comes first; the FAQ's 3 weeks only as 'always get checked beyond it'."""
+    wrong = []
+    for label, turn in all_turns(walk):
+        text = normal(turn.speech)
+        if "three weeks" in text and not ("two weeks" in text and text.index("two weeks") < text.index("three weeks")):
+            wrong.append(f"{label}: {turn.speech!r}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_slurred_speech_and_swallowing_are_said_as_sudden_or_gradual_never_both_ways(walk):
+    """Gradual: see a doctor. Sudden: an emergency. Every sentence naming them says which."""
+    unqualified = []
+    for label, turn in all_turns(walk):
+        for sentence in re.split(r"(?<=[.!?])\s+", turn.speech):
+            text = normal(sentence)
+            if heard("slurred speech|swallowing", text) and not heard("sudden|suddenly|gradually", text):
+                unqualified.append(f"{label}: {sentence!r}")
+    assert not unqualified, "\n".join(unqualified)
 
 
 # --- the disclaimer for new and returning users -------------------------------------------------

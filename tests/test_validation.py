@@ -18,7 +18,7 @@ from skill.config import REPO_ROOT
 from skill.reply import to_ssml
 from skill.validation import validate_repository
 from skill.validation.model import utterance_problems
-from skill.validation.speech import ssml_problems
+from skill.validation.speech import closing_question, heard_text, ssml_problems, word_count, word_problems
 
 
 class Repo:
@@ -290,7 +290,8 @@ def test_a_dialog_intent_the_model_does_not_have(repo):
 
 def test_a_dialog_prompt_that_is_not_defined(repo):
     def refer(model: dict[str, Any]) -> None:
-        model["interactionModel"]["dialog"]["intents"][0]["slots"][1]["prompts"] = {"elicitation": "Elicit.Slot.duration"}
+        slots = model["interactionModel"]["dialog"]["intents"][0]["slots"]
+        next(s for s in slots if s["name"] == "duration")["prompts"] = {"elicitation": "Elicit.Slot.duration"}
     path = repo.edit_model(refer)
     assert (f"{path}: dialog.intents.ScreeningIntent.slots.duration.prompts.elicitation: prompt 'Elicit.Slot.duration' "
             "is not defined in prompts") in repo.problems()
@@ -389,6 +390,65 @@ def test_a_card_too_long_to_show(repo):
 def test_a_composed_reply_over_the_limit_names_the_reply(repo):
     repo.edit_yaml("en-US/topics.yaml", lambda d: d["topics"]["als"].update(intro="Very rarely. " * 700))
     assert f"{repo.content / 'en-US'}: composed reply topics.als (from item 1): speech: speech is" in repo.problems()
+
+
+# --- replies short enough to hear ---------------------------------------------------------------
+
+def test_a_text_over_ninety_words(repo):
+    path = repo.edit_yaml("en-US/common.yaml", lambda d: d["phrases"].update(sure_what="Sure. " * 100))
+    assert f"{path}: phrases.sure_what: 100 words, over the 90-word limit for a reply" in repo.problems()
+
+
+def test_a_text_over_sixty_words_before_its_closing_question(repo):
+    path = repo.edit_yaml("en-US/common.yaml", lambda d: d["phrases"].update(
+        what_else="Okay. " * 61 + "What else would you like to know?"))
+    problems = repo.problems()
+    assert f"{path}: phrases.what_else: 61 words before its closing question, over the 60-word limit" in problems
+    assert f"{path}: phrases.what_else: 67 words" not in problems, "67 words in all is within 90"
+
+
+def test_a_composed_reply_over_sixty_words_before_its_question_counts_the_disclaimer(repo):
+    """46 words of answer are fine alone; after the 17-word disclaimer a first-time user hears 63."""
+    repo.edit_yaml("en-US/topics.yaml", lambda d: d["topics"]["als"].update(
+        intro="Very rarely. " + "Twitching alone is rare. " * 11))
+    problems = repo.problems()
+    assert (f"{repo.content / 'en-US'}: composed reply topics.als (from item 1): speech: 63 words before its closing "
+            "question, over the 60-word limit") in problems
+    assert "topics.als.intro" not in problems
+
+
+def test_a_composed_reply_over_ninety_words_in_all(repo):
+    def change(data: dict[str, Any]) -> None:
+        example = data["topics"]["example"]
+        example["items"][1]["speech"] = "Small habits add up. " * 12
+        example["follow_up"]["ask"] = "Would you like to hear " + "more and " * 20 + "more?"
+    repo.edit_yaml("en-US/topics.yaml", change)
+    assert (f"{repo.content / 'en-US'}: composed reply topics.example (from item 2): speech: 94 words, over the "
+            "90-word limit for a reply") in repo.problems()
+
+
+def test_a_timed_stretch_with_more_than_forty_five_words_of_instruction(repo):
+    """The hold's cues are not counted; the part's own instruction (heading and speech) is."""
+    path = repo.edit_yaml("en-US/routine.yaml", lambda d: d["routine"]["steps"][2]["parts"][0].update(
+        speech="Lie down. " * 22))
+    problems = repo.problems()
+    assert f"{path}: routine.steps.2.parts.0.speech: 47 words of instruction for a timed part, over the 45-word limit" \
+        in problems
+    assert (f"{repo.content / 'en-US'}: composed reply routine.steps.2 (part 1): speech: 47 words of instruction "
+            "for a timed part, over the 45-word limit") in problems
+
+
+def test_words_are_counted_as_a_listener_hears_them():
+    ssml = ('<speak>Call <sub alias="triple zero">000</sub>, or <sub alias="one one one">111</sub> in New Zealand. '
+            '<break time="400ms"/> Is it <say-as interpret-as="characters">ALS</say-as>? Very rarely. '
+            'Salt &amp; vinegar, 10-hour days, don\'t. Shall I go on? Say yes.</speak>')
+    heard = heard_text(ssml)
+    assert heard.startswith("Call triple zero , or one one one in New Zealand. Is it ALS ? Very rarely.")
+    assert word_count("Salt & vinegar, 10-hour days, don't.") == 7
+    assert closing_question(heard) == " Shall I go on? Say yes."
+    assert word_problems(ssml) == []
+    assert word_problems("<speak>" + "Word. " * 58 + "Is that all? Shall I go on?</speak>") == [
+        "61 words before its closing question, over the 60-word limit"]
 
 
 @pytest.mark.parametrize("broken, problem", [

@@ -4,8 +4,11 @@ No ASK types here: a function takes content (and where the user is) and returns 
 the follow-up the next "yes" should act on, so the flow is testable without envelopes.
 
 Pending follow-ups (kept in session attributes between turns):
-  {"kind": "more", "topic": id, "next": index}  - more items of a topic remain
+  {"kind": "more", "topic": id, "next": index}  - more items of a topic remain ("then" carried along)
   {"kind": "offer", "topic": id}                 - "yes" opens that topic ("no_ends": "no" says goodbye)
+  {"kind": "offer", "topic": "emergency_signs", "then": id}
+                                                 - after a topic marked `emergency`: "yes" speaks the
+                                                   emergency signs, then asks that topic's follow-up
   {"kind": "cause", "cause": id}                 - "yes" tells the next cause
   {"kind": "anything_else"}                      - "no" ends, "yes" asks what
 """
@@ -15,12 +18,19 @@ from ..content import Cause, LocaleContent, Topic
 from ..reply import Pause, Reply, Segment
 
 ITEM_PAUSE = Pause(0.4)
+EMERGENCY_TOPIC = "emergency_signs"  # offered, never appended, after a topic marked `emergency`
 Pending = dict | None
 
 
-def topic_reply(content: LocaleContent, topic: Topic, start: int = 0, opening: list[Segment] | None = None) -> tuple[Reply, Pending]:
-    """Speak a topic from item `start`: intro on the first turn, a chunk of items, then a question."""
+def topic_reply(content: LocaleContent, topic: Topic, start: int = 0, opening: list[Segment] | None = None,
+                then: str | None = None) -> tuple[Reply, Pending]:
+    """Speak a topic from item `start`: intro on the first turn, a chunk of items, then a question.
+
+    A topic marked `emergency` ends by offering the emergency signs (a topic of their own);
+    `then` names the topic whose follow-up those signs end with, so the conversation goes on
+    where it was."""
     speech: list[Segment] = list(opening or [])
+    then = then if then in content.topics and then != topic.id else None
     if start == 0:
         speech.append(content.say(topic.intro))
     items, next_start = topic.chunk(start)
@@ -28,16 +38,22 @@ def topic_reply(content: LocaleContent, topic: Topic, start: int = 0, opening: l
         speech += [ITEM_PAUSE, content.say(item.speech)]
     if next_start is not None:
         question = content.say(topic.more)
-        pending: Pending = {"kind": "more", "topic": topic.id, "next": next_start}
+        reprompt = content.phrase("more_reprompt")
+        pending: Pending = {"kind": "more", "topic": topic.id, "next": next_start, **({"then": then} if then else {})}
     else:
         if topic.outro:
             speech.append(content.say(topic.outro))
-        if topic.emergency:
-            speech.append(content.phrase("emergency"))
-        question = content.say(topic.follow_up_ask)
-        pending = {"kind": "offer", "topic": topic.offer}
+        if topic.emergency and EMERGENCY_TOPIC in content.topics:
+            question = content.phrase("emergency_offer")
+            reprompt = content.phrase("emergency_offer_reprompt")
+            pending = {"kind": "offer", "topic": EMERGENCY_TOPIC, "then": topic.id}
+        else:
+            follow = content.topics[then] if then else topic
+            question = content.say(follow.follow_up_ask)
+            reprompt = content.say(follow.follow_up_reprompt)
+            pending = {"kind": "offer", "topic": follow.offer}
     speech.append(question)
-    reply = Reply(speech=speech, reprompt=[question])
+    reply = Reply(speech=speech, reprompt=[reprompt])
     if start == 0:
         reply.card_title = topic.title
         reply.card_text = topic_card(content, topic)
@@ -60,15 +76,17 @@ def cause_reply(content: LocaleContent, cause: Cause, opening: list[Segment] | N
     following = content.next_cause(cause.id)
     if following is not None:
         question = content.phrase("another_cause", cause_name=following.name)
+        reprompt = content.phrase("another_cause_reprompt", cause_name=following.name)
         pending: Pending = {"kind": "cause", "cause": following.id}
     else:
         overview = content.topics["why_twitching"]
         question = content.say(overview.follow_up_ask)
+        reprompt = content.say(overview.follow_up_reprompt)
         pending = {"kind": "offer", "topic": overview.offer}
     speech.append(question)
     reply = Reply(
         speech=speech,
-        reprompt=[question],
+        reprompt=[reprompt],
         card_title=content.phrase("cause_card_title", cause_name=cause.name.capitalize()),
         card_text=content.say(cause.full),
     )
@@ -89,10 +107,11 @@ def continue_pending(content: LocaleContent, pending: Pending) -> tuple[Reply, P
     if not pending:
         return None
     kind = pending.get("kind")
+    then = pending.get("then") if isinstance(pending.get("then"), str) else None
     if kind == "more" and pending.get("topic") in content.topics:
-        return topic_reply(content, content.topics[pending["topic"]], start=int(pending.get("next", 0)))
+        return topic_reply(content, content.topics[pending["topic"]], start=int(pending.get("next", 0)), then=then)
     if kind == "offer" and pending.get("topic") in content.topics:
-        return topic_reply(content, content.topics[pending["topic"]])
+        return topic_reply(content, content.topics[pending["topic"]], then=then)
     if kind == "cause" and content.cause(str(pending.get("cause"))):
         return cause_reply(content, content.cause(str(pending["cause"])))
     if kind == "anything_else":

@@ -182,7 +182,9 @@ def step_body(content: LocaleContent, progress: Progress) -> list[Segment]:
     body: list[Segment] = []
     if progress.part == 1:
         body += [phrase(content, "step_heading", number=progress.step, total=routine.total, title=step.title),
-                 content.say(step.speech), content.say(step.safety.speech)]
+                 content.say(step.speech)]
+        if step.safety:
+            body.append(content.say(step.safety.speech))
     if step.parts:
         body += [BETWEEN, *part_body(content, step.parts[progress.part - 1])]
     return body
@@ -223,7 +225,8 @@ def routine_pending(progress: Progress) -> Pending:
 
 def step_card(content: LocaleContent, step: Step) -> str:
     """The whole step as short text, whichever part the voice is on."""
-    return "\n".join([step.card, *(part.card for part in step.parts), content.say(step.safety.card)])
+    safety = [content.say(step.safety.card)] if step.safety else []
+    return "\n".join([step.card, *(part.card for part in step.parts), *safety])
 
 
 def start_reply(content: LocaleContent, progress: Progress, lead: list[Segment] | None = None) -> tuple[Reply, Pending]:
@@ -247,7 +250,8 @@ def finished_reply(content: LocaleContent, lead: list[Segment] | None = None) ->
     routine = content.routine
     question = content.say(routine.follow_up_ask)
     speech = [*(lead or []), content.say(routine.outro), question]
-    reply = Reply(speech=speech, reprompt=[question], card_title=routine.title, card_text=routine_card(content))
+    reply = Reply(speech=speech, reprompt=[content.say(routine.follow_up_reprompt)], card_title=routine.title,
+                  card_text=routine_card(content))
     return reply, {"kind": "offer", "topic": routine.offer}
 
 

@@ -5,6 +5,13 @@ sample values) goes through `to_ssml` with the locale's pronunciations; then the
 flows compose from several texts (a topic's chunks with the disclaimer, each routine turn with
 its timed holds, every screening outcome) are rendered with the *longest* variations, so the
 length limits are checked against the worst case a listener could get.
+
+Both passes also count words as a listener hears them (rendered, tags gone, a `<sub>` as its
+alias): a reply is at most 90 words, and at most 60 before its closing question (the last
+sentence that asks something, and whatever follows it). A routine turn with a timed hold or
+paced beats is the exception: its cues are not counted, but the instruction for the part is at
+most 45 words, and what comes before the part (the step's heading, speech and safety note) at
+most 60.
 """
 from __future__ import annotations
 
@@ -14,11 +21,12 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from .. import build
 from ..content import LocaleContent, Text, iter_texts
 from ..flows import answers, relief, screening
 from ..flows.relief import Progress
 from ..flows.screening import NO, UNKNOWN, UNSURE, YES, ScreeningState
-from ..reply import MAX_BREAK_SECONDS, MAX_CARD_CHARS, MAX_SPEECH_CHARS, Reply, Segment, to_ssml
+from ..reply import MAX_BREAK_SECONDS, MAX_CARD_CHARS, MAX_SPEECH_CHARS, Reply, Segment, heard_text, to_ssml, word_count
 
 Render = Callable[[list[Segment], Mapping[str, str]], str]
 SSML_TAGS = {"speak", "p", "s", "break", "emphasis", "prosody", "say-as", "sub", "phoneme", "lang", "voice", "w",
@@ -26,6 +34,33 @@ SSML_TAGS = {"speak", "p", "s", "break", "emphasis", "prosody", "say-as", "sub",
 AMAZON_NS = "urn:local:amazon-ssml"
 SAMPLE_VALUE = "salt & vinegar <chips>"  # escaping must survive any placeholder value
 NOT_SPOKEN = {"store"}  # the store listing is shown, never spoken
+MAX_REPLY_WORDS = 90
+MAX_WORDS_BEFORE_QUESTION = 60
+MAX_TIMED_INSTRUCTION_WORDS = 45  # a routine part with a timed hold or paced beats
+_SENTENCE = re.compile(r"[^.!?]*(?:[.!?]+|$)")
+
+
+# --------------------------------------------------------------------------- words heard
+# (heard_text and word_count live with the renderer, skill/reply.py)
+
+def closing_question(text: str) -> str:
+    """The last sentence that asks something, with whatever follows it ("" when none does)."""
+    sentences = [s for s in _SENTENCE.findall(text) if s.strip()]
+    asks = [index for index, sentence in enumerate(sentences) if sentence.rstrip().endswith("?")]
+    return "".join(sentences[asks[-1]:]) if asks else ""
+
+
+def word_problems(ssml: str) -> list[str]:
+    """A reply (or a text) over 90 words, or over 60 before its closing question."""
+    heard = heard_text(ssml)
+    total = word_count(heard)
+    before = total - word_count(closing_question(heard))
+    problems = []
+    if total > MAX_REPLY_WORDS:
+        problems.append(f"{total} words, over the {MAX_REPLY_WORDS}-word limit for a reply")
+    if before > MAX_WORDS_BEFORE_QUESTION:
+        problems.append(f"{before} words before its closing question, over the {MAX_WORDS_BEFORE_QUESTION}-word limit")
+    return problems
 
 
 def ssml_problems(ssml: str) -> list[str]:
@@ -57,7 +92,8 @@ def _break_problems(time: str) -> list[str]:
     return []
 
 
-def speech_problems(segments: list[Segment], pronounce: Mapping[str, str], render: Render = to_ssml) -> list[str]:
+def speech_problems(segments: list[Segment], pronounce: Mapping[str, str], render: Render = to_ssml,
+                    count_words: bool = True) -> list[str]:
     """Render and check one spoken text or reply; a renderer refusal is a problem, not a crash."""
     try:
         ssml = render(segments, pronounce)
@@ -66,7 +102,31 @@ def speech_problems(segments: list[Segment], pronounce: Mapping[str, str], rende
     problems = ssml_problems(ssml)
     if len(ssml) > MAX_SPEECH_CHARS:
         problems.append(f"speech is {len(ssml)} characters, over the {MAX_SPEECH_CHARS} limit")
+    if count_words:
+        problems += word_problems(ssml)
     return problems
+
+
+def timed_turn_problems(segments: list[Segment], pronounce: Mapping[str, str], render: Render = to_ssml) -> list[str]:
+    """A routine turn with a timed hold or paced beats: the part's instruction (its heading and
+    speech, before the hold) at most 45 words; what comes before the part at most 60."""
+    settle = next(index for index, segment in enumerate(segments) if segment is relief.SETTLE)
+    between = max((index for index, segment in enumerate(segments[:settle]) if segment is relief.BETWEEN), default=-1)
+    problems = []
+    for said, limit, what in ((segments[:max(between, 0)], MAX_WORDS_BEFORE_QUESTION, "before the part"),
+                              (segments[between + 1:settle], MAX_TIMED_INSTRUCTION_WORDS, "of instruction for a timed part")):
+        try:
+            words = word_count(heard_text(render(said, pronounce)))
+        except ValueError as exc:
+            return [str(exc)]
+        if words > limit:
+            problems.append(f"{words} words {what}, over the {limit}-word limit")
+    return problems
+
+
+def is_timed(segments: list[Segment]) -> bool:
+    """A routine turn that paces a hold or beats (flows/relief.py starts them with SETTLE)."""
+    return any(segment is relief.SETTLE for segment in segments)
 
 
 # --------------------------------------------------------------------------- single texts
@@ -84,7 +144,29 @@ def text_problems(data: dict[str, Any], content: LocaleContent, render: Render =
                 problems.append((stem, key, f"card text is {len(filled)} characters, over {MAX_CARD_CHARS}"))
             continue
         problems += [(stem, key, problem) for problem in speech_problems([filled], content.pronounce, render)]
+        if stem == "routine" and _timed_part(data, key) is not None:
+            problems += [(stem, key, problem) for problem in _instruction_problems(
+                [f"{_timed_part(data, key)}.", filled], content.pronounce, render)]
     return problems
+
+
+def _timed_part(data: dict[str, Any], key: str) -> str | None:
+    """The part's name when `key` is the speech of a routine part with a timed hold or beats."""
+    match = re.fullmatch(r"routine\.steps\.(\d+)\.parts\.(\d+)\.speech(?:\.\d+)?", key)
+    if not match:
+        return None
+    part = data["routine"]["routine"]["steps"][int(match[1])]["parts"][int(match[2])]
+    return part["name"] if "hold" in part or "pacing" in part else None
+
+
+def _instruction_problems(segments: list[Segment], pronounce: Mapping[str, str], render: Render) -> list[str]:
+    try:
+        words = word_count(heard_text(render(segments, pronounce)))
+    except ValueError:
+        return []  # already reported by speech_problems
+    if words > MAX_TIMED_INSTRUCTION_WORDS:
+        return [f"{words} words of instruction for a timed part, over the {MAX_TIMED_INSTRUCTION_WORDS}-word limit"]
+    return []
 
 
 def _is_card(key: str) -> bool:
@@ -107,7 +189,11 @@ def reply_problems(content: LongestWords, render: Render = to_ssml) -> list[tupl
     for label, reply in composed_replies(content):
         for part, segments in (("speech", reply.speech), ("reprompt", reply.reprompt)):
             if segments is not None:
-                problems += [(label, f"{part}: {p}") for p in speech_problems(segments, content.pronounce, render)]
+                timed = is_timed(segments)
+                said = speech_problems(segments, content.pronounce, render, count_words=not timed)
+                if timed:
+                    said += timed_turn_problems(segments, content.pronounce, render)
+                problems += [(label, f"{part}: {p}") for p in said]
         card = len(reply.card_title or "") + len(reply.card_text or "")
         if card > MAX_CARD_CHARS:
             problems.append((label, f"card title and text are {card} characters, over {MAX_CARD_CHARS}"))
@@ -118,9 +204,16 @@ def composed_replies(content: LongestWords) -> Iterator[tuple[str, Reply]]:
     """Every reply the flows build from several texts, each with a label saying which it is."""
     opening = [content.phrase("disclaimer")]
     yield "welcome (first visit)", answers.welcome(content, opening)[0]
+    asked = set(build.TOPIC_INTENTS.values())  # the disclaimer can open these; the rest follow an answer
     for topic in content.topics.values():
-        for start in range(0, max(len(topic.items), 1), topic.chunk_size):
-            yield f"topics.{topic.id} (from item {start + 1})", answers.topic_reply(content, topic, start, opening)[0]
+        starts = range(0, max(len(topic.items), 1), topic.chunk_size)
+        for start in starts:
+            lead = opening if start == 0 and topic.id in asked else None
+            yield f"topics.{topic.id} (from item {start + 1})", answers.topic_reply(content, topic, start, lead)[0]
+        if topic.id == answers.EMERGENCY_TOPIC:  # heard after another topic's offer, it ends with that one's follow-up
+            for origin in (t for t in content.topics.values() if t.emergency):
+                yield (f"topics.{topic.id} (from item {starts[-1] + 1}, after topics.{origin.id})",
+                       answers.topic_reply(content, topic, starts[-1], then=origin.id)[0])
     for cause in content.causes:
         yield f"causes.{cause.id}", answers.cause_reply(content, cause, opening)[0]
     yield from _routine_replies(content, opening)
@@ -142,7 +235,15 @@ def _screening_replies(content: LongestWords) -> Iterator[tuple[str, Reply]]:
     yield "screening emergency advice", screening.emergency_reply(content)
     answers_ = (YES, NO, UNSURE)
     for weakness, numbness, widespread, days in itertools.product(answers_, answers_, answers_, (3.0, 15.0, 30.0, UNKNOWN)):
-        state = ScreeningState({"emergency": NO, "duration": days, "weakness": weakness, "numbness": numbness,
-                                "widespread": widespread})
+        answers = {**{gate: NO for gate in content.screening.gate_ids}, "duration": days, "weakness": weakness,
+                   "numbness": numbness, "widespread": widespread}
         label = f"screening outcome (weakness {weakness}, numbness {numbness}, widespread {widespread}, days {days})"
-        yield label, screening.outcome_reply(content, state)[0]
+        reply, pending = screening.outcome_reply(content, ScreeningState(answers))
+        yield label, reply
+        turn = 1
+        while pending and pending["kind"] == "outcome_more":
+            turn += 1
+            reply, pending = screening.outcome_chunk(content, pending["rest"], pending["closing"], answers)
+            yield f"{label}, part {turn}", reply
+    for send in (True, False):
+        yield f"screening notes {'sent' if send else 'declined'}", screening.notes_reply(content, answers, send)[0]
