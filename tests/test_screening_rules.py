@@ -123,7 +123,7 @@ def spoken_outcome(locale: str, answers: dict) -> list[str]:
     return [" ".join(str(segment) for segment in chunk.speech) for chunk in chunks]
 
 
-@pytest.mark.parametrize("locale", ["en-US", "en-GB", "en-CA"])
+@pytest.mark.parametrize("locale", ["en-US", "en-GB", "en-CA", "en-AU", "en-IN"])
 @pytest.mark.parametrize("days, weakness, numbness, widespread",
                          list(itertools.product(DURATIONS, ANSWERS, ANSWERS, ANSWERS)))
 def test_every_outcome_says_each_rows_action_most_urgent_first_in_chunks_the_ear_can_take(

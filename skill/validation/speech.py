@@ -230,8 +230,15 @@ def _routine_replies(content: LongestWords, opening: list[Segment]) -> Iterator[
 
 
 def _screening_replies(content: LongestWords) -> Iterator[tuple[str, Reply]]:
+    texts = content.screening.texts
     for question in content.screening.questions:
         yield f"screening.questions.{question.id}", screening.question_reply(content, question, [])[0]
+        leads = {"explain": [question.explain], "help": [texts["help"]], "privacy": [content.phrases["privacy"]],
+                 "stray answer": [texts["stray_answer"], question.hint], "resume": [texts["resume"]],
+                 "changing an answer": [texts["changing_answer"]], "first visit": [content.phrases["disclaimer"], texts["intro"]]}
+        for name, lead in leads.items():
+            said = [content.say(text, question_label=question.card_label, old_answer="not sure") for text in lead]
+            yield f"screening.questions.{question.id} after {name}", screening.question_reply(content, question, said)[0]
     yield "screening emergency advice", screening.emergency_reply(content)
     answers_ = (YES, NO, UNSURE)
     for weakness, numbness, widespread, days in itertools.product(answers_, answers_, answers_, (3.0, 15.0, 30.0, UNKNOWN)):
