@@ -94,9 +94,10 @@ def cause_reply(content: LocaleContent, cause: Cause, opening: list[Segment] | N
 
 
 def which_cause_reply(content: LocaleContent, heard: str | None) -> tuple[Reply, Pending]:
-    """The cause slot was empty or unknown: list what we know and ask again."""
+    """The cause slot was empty or unknown: list what we know and ask again (unknown words are
+    treated like the fallback: not repeated, not answered as a cause)."""
     if heard:
-        question = content.phrase("unknown_cause", heard=heard)
+        question = content.phrase("unknown_cause")
     else:
         question = content.phrase("ask_which_cause")
     return Reply(speech=[question], reprompt=[content.phrase("ask_which_cause_reprompt")]), None
