@@ -88,6 +88,12 @@ class Bench:
         return {"WEB_CONCURRENCY": str(self.workers), "GUNICORN_THREADS": str(self.threads)}
 
 
+def worker_model(bench: Bench) -> str:
+    """infra/gunicorn.conf.py's worker class (gevent unless GUNICORN_WORKER_CLASS says otherwise)."""
+    worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gevent")
+    return f"{worker_class}, {bench.threads} threads each" if worker_class == "gthread" else worker_class
+
+
 # --------------------------------------------------------------------------- measurements
 
 
@@ -229,7 +235,7 @@ def report(bench: Bench, rounds: dict[str, list[Round]], cpu_ms: float, cold_s: 
     ]
     tool = "wrk" if bench.use_wrk else "Python load generator"
     print(f"\n{tool}, {args.connections} connections, {args.rounds} rounds x {args.seconds:g} s each, median; "
-          f"gunicorn {bench.workers} workers x {bench.threads} threads (gthread); {os.cpu_count()} cores\n")
+          f"gunicorn {bench.workers} workers, {worker_model(bench)}; {os.cpu_count()} cores\n")
     print("| server | requests/s | p50 ms | p99 ms | server CPU per request |\n|---|---:|---:|---:|---:|")
     for name, key, result in (("bare Flask JSON echo", "echo", echo), ("skill, full path", "skill", skill)):
         print(f"| {name} | {result.rate:,.0f} | {result.p50_ms:.2f} | {result.p99_ms:.2f} | {cpu[key]:.0f} µs |")

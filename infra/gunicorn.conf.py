@@ -15,7 +15,15 @@ from gunicorn.glogging import Logger
 bind = os.environ.get("BIND", "127.0.0.1:8080")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-worker_class = "gthread"
+# gevent: each connection is a greenlet, so a client that connects and then sends nothing, or
+# dribbles its headers or body, holds only its own greenlet, never a worker or a thread (with
+# gthread 2 x 4, twenty such sockets made every other request wait). The worker monkey-patches
+# the standard library when it starts; blocking calls (SQLite, the CPU-bound verification) still
+# run one at a time per worker, as they did under the GIL. GUNICORN_WORKER_CLASS=gthread brings
+# back the thread pool (then GUNICORN_THREADS threads per worker); behind the shipped nginx site,
+# which buffers whole requests, either is safe.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gevent")
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "5"))
 graceful_timeout = 10
 keepalive = 5
@@ -53,6 +61,21 @@ os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
 os.makedirs(_metrics_dir, exist_ok=True)
 for _stale in glob.glob(os.path.join(_metrics_dir, "*.db")):
     os.remove(_stale)
+
+
+def pre_request(worker, req):
+    """gunicorn's own debug line, then, under gevent, a turn for every other ready connection.
+
+    A greenlet whose next keep-alive request has already arrived would otherwise serve it at
+    once, again and again, while other connections wait: under load the median stayed low but
+    one request in four waited 25-80 ms (p99 150-330 ms against 13-45 ms with gthread).
+    Yielding once per request makes the order round-robin (p99 about 12 ms) for a few µs.
+    """
+    worker.log.debug("%s %s", req.method, req.path)
+    if type(worker).__module__ == "gunicorn.workers.ggevent":
+        import gevent
+
+        gevent.sleep(0)
 
 
 def child_exit(server, worker):

@@ -12,7 +12,7 @@ from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
 from .alexa_api import TimersClient
-from .build import build_skill
+from .build import build_skill, known_intents
 from .certificates import SigningCertificates, load_trust_roots
 from .config import Config, ConfigError
 from .content import load_content
@@ -34,7 +34,7 @@ def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
     configure_logging(config.log_level)
     content = load_content(config.content_dir)
     catalog = load_catalogs(config.model_dir)
-    metrics = Metrics()
+    metrics = Metrics(known_intents=known_intents(catalog))  # any other intent is counted as "other"
     store = ObservedStore(open_store(config.database_url), metrics)  # counts StoreErrors
     skill = build_skill(content, store, catalog, TimersClient(timeout=config.alexa_api_timeout))
     verifier = _verifier(config)

@@ -167,3 +167,9 @@ def request_handlers(catalog: SlotCatalogs | SlotCatalog, timers: TimersClient |
 def handled_intents(catalog: SlotCatalogs | SlotCatalog) -> set[str]:
     """Every intent name some handler answers by name (for the consistency test)."""
     return {name for handler in request_handlers(catalog) for name in getattr(handler, "intent_names", ())}
+
+
+def known_intents(catalog: SlotCatalogs | SlotCatalog) -> frozenset[str]:
+    """The intents of the interaction models and those a handler answers: the metrics' intent
+    label takes these names, any other is "other"."""
+    return frozenset(catalog.intents) | handled_intents(catalog)

@@ -27,6 +27,7 @@ from .config import Config
 from .content import load_content
 from .dispatch import LeanInvoker
 from .envelope import EnvelopeReader, ResponseWriter
+from .envelope_limits import envelope_problem
 from .observability import (
     REQUEST_LOGGER,
     LineFormatter,
@@ -84,6 +85,9 @@ class LambdaSkill:
         try:
             if self.skill_id is not None:
                 check_application_id(event, self.skill_id)
+            problem = envelope_problem(event)  # too deep or large, no session, unencodable text
+            if problem is not None:
+                raise VerificationError(problem)
         except VerificationError as exc:
             record.reject(REFUSED, exc.reason)
             raise

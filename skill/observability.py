@@ -38,7 +38,9 @@ from prometheus_client import (
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from . import fastjson
+from .logsafe import format_exc_info
 from .persistence import StoreError
+from .stores.base import SaveRecord
 
 __all__ = [
     "REQUEST_LOGGER",
@@ -81,6 +83,7 @@ class RequestRecord:
     status: int = 200
     reason: str | None = None
     store_errors: list[str] = field(default_factory=list)
+    apologised: bool = False  # the catch-all apology answered (skill/handlers/errors.py)
 
     def describe(self, envelope: RequestEnvelope) -> None:
         """Copy what was asked from the envelope: ids and names only, never slots."""
@@ -154,6 +157,7 @@ def note_skill_error(exception: BaseException) -> None:
     record = _current.get()
     if record is not None:
         record.fail(record.status, f"skill error: {type(exception).__name__}")
+        record.apologised = True
 
 
 # --------------------------------------------------------------------------- the log line
@@ -220,6 +224,11 @@ class LineFormatter(logging.Formatter):
             return record.getMessage()
         return super().format(record)
 
+    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's name
+        """An exception logged anywhere (Flask, gunicorn, a library) as its type and where it
+        was raised: a traceback ends with the message, which may quote user input."""
+        return format_exc_info(ei)
+
 
 class StdoutLineHandler(logging.StreamHandler):
     """The skill's stdout: request lines bare JSON (``LineFormatter``), the rest text."""
@@ -260,11 +269,15 @@ class _LabelBudget:
     """Caps the distinct values of one label, so unverified input cannot flood the metrics.
 
     With verification on, types and intents come from Alexa and are few; with it off (local
-    use) anybody can send anything, and every new label value costs memory for ever.
+    use) anybody can send anything, and every new label value costs memory for ever.  With
+    ``known`` values (the intents of the interaction model), any other value is "other"; a
+    value that cannot be written as UTF-8 (a lone surrogate) is "other" too, or every later
+    scrape would fail on it.
     """
 
-    def __init__(self, limit: int = _LABEL_VALUES) -> None:
+    def __init__(self, limit: int = _LABEL_VALUES, known: frozenset[str] | None = None) -> None:
         self._limit = limit
+        self._known = known
         self._seen: set[str] = set()
         self._lock = threading.Lock()
 
@@ -274,11 +287,23 @@ class _LabelBudget:
         value = value[:_MAX_LABEL]
         if value in self._seen:
             return value
+        if (self._known is not None and value not in self._known) or not _encodable(value):
+            return "other"
         with self._lock:
             if len(self._seen) < self._limit:
                 self._seen.add(value)
                 return value
         return "other"
+
+
+def _encodable(value: str) -> bool:
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def multiprocess_mode() -> bool:
@@ -292,11 +317,14 @@ class Metrics:
     A registry per app (not the global one) lets tests build many apps in one process.  In
     multiprocess mode the values live in per-process files anyway, and ``exposition`` reads
     them all through a fresh ``MultiProcessCollector`` on every scrape, as documented.
+
+    ``known_intents`` (the interaction model's intents and those the handlers answer) keeps
+    the intent label to those names and "other".
     """
 
-    def __init__(self) -> None:
+    def __init__(self, known_intents: frozenset[str] | None = None) -> None:
         self.registry = CollectorRegistry()
-        self._types, self._intents = _LabelBudget(), _LabelBudget()
+        self._types, self._intents = _LabelBudget(), _LabelBudget(known=known_intents)
         self._children: dict[tuple[Counter | Histogram, tuple[str, ...]], Any] = {}
         self.requests = Counter(
             "backtwitch_requests", "Alexa requests by request type, intent and outcome.",
@@ -314,6 +342,10 @@ class Metrics:
             "backtwitch_store_errors", "Store operations that failed (the skill carried on without them).",
             ["operation"], registry=self.registry,
         )
+        self.apologies = Counter(
+            "backtwitch_apologies", "Requests answered with the catch-all apology: an exception inside the skill.",
+            registry=self.registry,
+        )
 
     def observe(self, record: RequestRecord, latency: float) -> None:
         intent = self._intents(record.intent) if record.intent else "none"
@@ -321,6 +353,8 @@ class Metrics:
         self._child(self.latency, (record.outcome,)).observe(latency)
         if record.outcome == "rejected" and record.reason:
             self.verification_failures.labels(record.reason[:_MAX_LABEL]).inc()
+        if record.apologised:
+            self.apologies.inc()
 
     def _child(self, metric: Counter | Histogram, labels: tuple[str, ...]) -> Any:
         """``metric.labels(*labels)``, remembered: the SDK's lookup takes a lock and rebuilds
@@ -391,18 +425,30 @@ class ObservedStore(AbstractPersistenceAdapter):
     def __init__(self, inner: AbstractPersistenceAdapter, metrics: Metrics) -> None:
         self.inner = inner
         self._metrics = metrics
+        self.saves = SaveRecord()  # /healthz fails while saves do, whatever a read probe says
 
     def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, Any]:
         return self._counted("read", self.inner.get_attributes, request_envelope)
 
     def save_attributes(self, request_envelope: RequestEnvelope, attributes: dict[str, Any]) -> None:
-        self._counted("save", self.inner.save_attributes, request_envelope, attributes)
+        try:
+            self._counted("save", self.inner.save_attributes, request_envelope, attributes)
+        except StoreError as exc:
+            self.saves.failed(str(exc))
+            raise
+        self.saves.saved()
 
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
         self._counted("delete", self.inner.delete_attributes, request_envelope)
 
     def check(self) -> None:
-        self._counted("check", self.inner.check)  # type: ignore[attr-defined]
+        self._counted("check", self._check)
+
+    def _check(self) -> None:
+        problem = self.saves.problem()
+        if problem is not None:
+            raise StoreError(problem)
+        self.inner.check()  # type: ignore[attr-defined]
 
     def __getattr__(self, name: str) -> Any:
         if name == "inner":  # not set yet (copy, unpickling): no endless recursion

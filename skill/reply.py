@@ -50,6 +50,8 @@ class Reply:
 
 
 ACRONYM = re.compile(r"\b([A-Z]{2,4})\b")
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 does not allow in a document, lone surrogates included: never spoken."""
 NO_PRONUNCIATIONS: Mapping[str, str] = {}
 
 
@@ -62,7 +64,9 @@ def to_ssml(segments: list[Segment], pronounce: Mapping[str, str] = NO_PRONUNCIA
         if isinstance(segment, Pause):
             parts.extend(_breaks(segment.seconds))
         elif segment.strip():
-            parts.append(_spoken(" ".join(segment.split()), pronounce))
+            spoken = _spoken(" ".join(segment.split()), pronounce)
+            if spoken:  # nothing left once characters XML forbids are gone
+                parts.append(spoken)
     ssml = "<speak>" + " ".join(parts) + "</speak>"
     if len(ssml) > MAX_SPEECH_CHARS:
         raise ValueError(f"speech is {len(ssml)} characters, over the {MAX_SPEECH_CHARS} limit")
@@ -82,6 +86,8 @@ def _spoken_text(text: str, pronunciations: tuple[tuple[str, str], ...]) -> str:
     not the dict's identity), so caching it cannot change a reply; the size bound keeps texts
     with user-said values in them from growing it for ever.
     """
+    if _FORBIDDEN.search(text):  # words a user said or a client sent back may hold anything
+        text = " ".join(_FORBIDDEN.sub("", text).split())
     pronounce = dict(pronunciations)
     aliases = {escape(written): spoken for written, spoken in pronounce.items()}
 
@@ -130,6 +136,63 @@ def word_count(text: str) -> int:
 def heard_words(segments: list[Segment], pronounce: Mapping[str, str] = NO_PRONUNCIATIONS) -> int:
     """How many words a listener hears in these segments ("911" is three)."""
     return word_count(heard_text(to_ssml(segments, pronounce)))
+
+
+_SPEAK = re.compile(r"<speak>(.*)</speak>", re.DOTALL)
+_RENDERED = re.compile(
+    r'<break time="(?P<ms>[1-9]\d{0,4})ms"/>'
+    r'|<say-as interpret-as="characters">(?P<acronym>[A-Z]{2,4})</say-as>'
+    r'|<sub alias="(?P<alias>[^"<>]*)">(?P<written>[^<>]+)</sub>'
+    r'|(?P<text>[^<>]+)'
+)
+_ENTITY = re.compile(r"&(?:amp|lt|gt|quot|apos);")
+
+
+def replayable(ssml: object) -> str | None:
+    """SSML that ``to_ssml`` made, rebuilt piece by piece; None for anything else.
+
+    For "repeat": the last reply comes back from the client in the session attributes, so it
+    is read as untrusted text.  Only what the renderer writes is accepted (``<speak>`` around
+    text, ``<break>`` of at most 10 s, acronyms in ``<say-as>``, ``<sub alias>``), every
+    text's entities must be the five XML ones and no character XML forbids may appear; each
+    piece is then unescaped and escaped again, so what is said is well-formed by
+    construction and, for what the skill itself wrote, the same string.
+    """
+    if not isinstance(ssml, str) or len(ssml) > MAX_SPEECH_CHARS or _FORBIDDEN.search(ssml):
+        return None
+    speak = _SPEAK.fullmatch(ssml)
+    if speak is None:
+        return None
+    inner, position, pieces = speak.group(1), 0, []
+    while position < len(inner):
+        piece = _RENDERED.match(inner, position)
+        if piece is None:
+            return None
+        position = piece.end()
+        if piece["ms"]:
+            if int(piece["ms"]) > MAX_BREAK_SECONDS * 1000:
+                return None
+            pieces.append(f'<break time="{int(piece["ms"])}ms"/>')
+        elif piece["acronym"]:
+            pieces.append(f'<say-as interpret-as="characters">{piece["acronym"]}</say-as>')
+        elif piece["written"] is not None:
+            alias, written = _plain(piece["alias"]), _plain(piece["written"])
+            if alias is None or written is None:
+                return None
+            pieces.append(f'<sub alias="{escape(alias, {chr(34): "&quot;"})}">{escape(written)}</sub>')
+        else:
+            text = _plain(piece["text"])
+            if text is None:
+                return None
+            pieces.append(escape(text))
+    return "<speak>" + "".join(pieces) + "</speak>"
+
+
+def _plain(escaped: str) -> str | None:
+    """Escaped text back to plain text, or None when it holds a bare "&" or another entity."""
+    if "&" in _ENTITY.sub("", escaped):
+        return None
+    return html.unescape(escaped)
 
 
 def render(reply: Reply, builder: ResponseFactory, pronounce: Mapping[str, str] = NO_PRONUNCIATIONS) -> Response:

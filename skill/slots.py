@@ -21,9 +21,11 @@ MAX_HEARD_CHARS = 60
 class SlotCatalog:
     """Synonym -> value id, per slot type, read from an interaction model file."""
 
-    def __init__(self, types: dict[str, dict[str, str]], slot_types: dict[tuple[str, str], str] | None = None):
+    def __init__(self, types: dict[str, dict[str, str]], slot_types: dict[tuple[str, str], str] | None = None,
+                 intents: frozenset[str] = frozenset()):
         self.types = types
         self.slot_types = slot_types or {}
+        self.intents = intents  # every intent the model names, with or without slots
 
     @classmethod
     def from_model(cls, model_path: Path) -> "SlotCatalog":
@@ -45,7 +47,8 @@ class SlotCatalog:
             for intent in model["interactionModel"]["languageModel"]["intents"]
             for slot in intent.get("slots", [])
         }
-        return cls(types, slot_types)
+        intents = frozenset(intent["name"] for intent in model["interactionModel"]["languageModel"]["intents"])
+        return cls(types, slot_types, intents)
 
     def type_of(self, intent_name: str, slot_name: str) -> str | None:
         return self.slot_types.get((intent_name, slot_name))
@@ -81,6 +84,11 @@ class SlotCatalogs:
     def for_locale(self, locale: str | None) -> SlotCatalog:
         return self.by_locale.get(locale or self.default_locale) or self.by_locale[self.default_locale]
 
+    @property
+    def intents(self) -> frozenset[str]:
+        """Every intent some locale's model names."""
+        return frozenset().union(*(catalog.intents for catalog in self.by_locale.values()))
+
 
 def load_catalogs(model_dir: Path) -> SlotCatalogs:
     """One catalog per locale, or a start-up error naming SKILL_MODEL_DIR (web app and Lambda alike)."""
@@ -97,28 +105,33 @@ def _normal(text: str) -> str:
 
 
 def slot_of(intent: Intent | None, name: str) -> Slot | None:
-    if intent is None or not intent.slots:
-        return None
-    return intent.slots.get(name)
+    """The named slot, or None; an envelope whose slots are not slots (a client can send
+    anything there) has none."""
+    slots = getattr(intent, "slots", None)
+    slot = slots.get(name) if isinstance(slots, dict) else None
+    return slot if isinstance(slot, Slot) else None
 
 
 def heard_value(slot: Slot | None) -> str | None:
     """The words the user said for a slot, trimmed to a safe length, or None."""
-    if slot is None or not slot.value or not slot.value.strip():
+    value = getattr(slot, "value", None)
+    if not isinstance(value, str) or not value.strip():
         return None
-    return " ".join(slot.value.split())[:MAX_HEARD_CHARS]
+    return " ".join(value.split())[:MAX_HEARD_CHARS]
 
 
 def resolved_id(slot: Slot | None, slot_type: str, catalog: SlotCatalog) -> str | None:
     """The canonical value id: entity resolution's match first, then the model's synonyms."""
     if slot is None:
         return None
-    resolutions = slot.resolutions.resolutions_per_authority if slot.resolutions else None
-    for resolution in resolutions or []:
-        code = resolution.status.code if resolution.status else None
-        if code == StatusCode.ER_SUCCESS_MATCH and resolution.values:
-            value_id = resolution.values[0].value.id
-            if value_id:
+    # Read field by field: a client may send any JSON in place of any of these objects.
+    resolutions = getattr(getattr(slot, "resolutions", None), "resolutions_per_authority", None)
+    for resolution in resolutions if isinstance(resolutions, list) else []:
+        code = getattr(getattr(resolution, "status", None), "code", None)
+        values = getattr(resolution, "values", None)
+        if code == StatusCode.ER_SUCCESS_MATCH and isinstance(values, list) and values:
+            value_id = getattr(getattr(values[0], "value", None), "id", None)
+            if isinstance(value_id, str) and value_id:
                 return value_id
     heard = heard_value(slot)
     return catalog.lookup(slot_type, heard) if heard else None

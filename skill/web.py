@@ -16,6 +16,8 @@ from werkzeug.exceptions import HTTPException
 
 from .dispatch import LeanInvoker
 from .envelope import EnvelopeReader, ResponseWriter
+from .logsafe import exception_summary
+from .envelope_limits import envelope_problem
 from .observability import HealthCheckedStore, Metrics, RequestLog, RequestRecord, observe_request
 from .persistence import StoreError
 from .verify import CERT_URL_HEADER, SIGNATURE_HEADER, RequestVerifier, VerificationError
@@ -53,6 +55,9 @@ class AlexaEndpoint:
             document = self.verifier.verify(headers, body)
         except VerificationError as exc:
             return _reject(record, exc.reason)
+        problem = envelope_problem(document, body)  # too deep or large, no session, unencodable text
+        if problem is not None:
+            return _reject(record, problem)
         try:
             envelope = self.reader.read(document)
         except Exception:  # the SDK raises several types for odd fields
@@ -61,7 +66,7 @@ class AlexaEndpoint:
         try:
             response = self.skill.invoke(envelope)
         except Exception as exc:
-            log.exception("dispatch failed")
+            log.error("dispatch failed: %s", exception_summary(exc))  # no message, no traceback: no user input
             record.fail(500, f"dispatch failed: {type(exc).__name__}")
             return 500, error_body("internal error")
         # Compact JSON; what ``jsonify`` makes, minus its sorting and pretty-printing machinery.
@@ -122,7 +127,7 @@ def alexa_blueprint(edge: AlexaEdge, store: HealthCheckedStore, metrics: Metrics
             store.check()
         except StoreError as exc:
             log.error("health check failed: %s", exc)
-            return jsonify(status="unavailable", store="error"), 503
+            return jsonify(status="unavailable", store="error", reason=str(exc)[:200]), 503
         return jsonify(status="ok", store="ok")
 
     @blueprint.get("/metrics")

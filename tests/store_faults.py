@@ -1,7 +1,10 @@
 """Ways to break the SQLite store from outside, as a real incident would, and to mend it again."""
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
+import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,3 +38,29 @@ def exclusively_locked(database: Path) -> Iterator[None]:
         connection.execute("ROLLBACK")
     finally:
         connection.close()
+
+
+def can_make_read_only() -> bool:
+    """chmod makes a file read-only for anyone but root; for root it takes ``chattr +i``."""
+    return os.geteuid() != 0 or shutil.which("chattr") is not None
+
+
+@contextmanager
+def read_only(*paths: Path) -> Iterator[None]:
+    """The files or directories cannot be written for the duration of the block, for real:
+    ``chmod a-w`` for an ordinary user, the immutable attribute for root (who ignores modes)."""
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", *map(str, paths)], check=True)
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", *map(str, paths)], check=True)
+        return
+    modes = {path: path.stat().st_mode for path in paths}
+    for path in paths:
+        path.chmod(modes[path] & ~0o222)
+    try:
+        yield
+    finally:
+        for path, mode in modes.items():
+            path.chmod(mode)

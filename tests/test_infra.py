@@ -308,6 +308,48 @@ def test_nginx_refuses_a_body_over_64_kib_before_it_reaches_the_app(proxied) -> 
     assert status == 200 and len(received) == 1
 
 
+def https_chunked_post(port: int, path: str, chunks: list[bytes]) -> tuple[int, bytes]:
+    """A POST whose body is sent with Transfer-Encoding: chunked (no Content-Length)."""
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    connection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=10)
+    try:
+        connection.request("POST", path, body=iter(chunks), encode_chunked=True,
+                           headers={"Host": "skill.example.com", "Content-Type": "application/json",
+                                    "Transfer-Encoding": "chunked"})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def test_nginx_refuses_a_chunked_body_over_64_kib_with_413(proxied) -> None:
+    port, received = proxied
+    status, _ = https_chunked_post(port, "/alexa", [b"x" * 16 * 1024] * 4 + [b"x"])
+    assert status == 413 and received == []
+    status, _ = https_chunked_post(port, "/alexa", [b"x" * 16 * 1024] * 4)
+    assert status == 200
+    [(headers, forwarded)] = received
+    assert forwarded == b"x" * 64 * 1024
+
+
+def test_nginx_does_not_tell_its_version(proxied) -> None:
+    port, _ = proxied
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    for method, path in (("POST", "/alexa"), ("GET", "/admin")):  # proxied, and nginx's own error page
+        connection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=10)
+        try:
+            connection.request(method, path, body=b"{}" if method == "POST" else None,
+                               headers={"Host": "skill.example.com"})
+            response = connection.getresponse()
+            body = response.read()
+            assert response.getheader("Server") == "nginx", response.getheaders()
+            assert b"nginx/" not in body
+        finally:
+            connection.close()
+
+
 def test_nginx_serves_nothing_but_the_skills_own_paths(proxied) -> None:
     port, received = proxied
     assert https_post(port, "/admin", b"{}", {})[0] == 404
@@ -422,7 +464,7 @@ def test_the_images_command_serves_the_skill_and_its_health_check_passes(tmp_pat
 def gunicorn_settings(env: dict[str, str], scratch: Path) -> dict[str, Any]:
     """The config file's values under `env`, read in a child process (the file sets variables)."""
     code = ("import json, runpy, sys; g = runpy.run_path(sys.argv[1]); "
-            "print(json.dumps({k: g[k] for k in ('bind', 'workers', 'threads', 'timeout', 'errorlog')}))")
+            "print(json.dumps({k: g[k] for k in ('bind', 'workers', 'threads', 'timeout', 'errorlog', 'worker_class')}))")
     result = subprocess.run([sys.executable, "-c", code, str(INFRA / "gunicorn.conf.py")], capture_output=True,
                             text=True, env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(scratch), **env},
                             timeout=30, check=True)
@@ -440,3 +482,12 @@ def test_gunicorns_default_worker_timeout_is_well_under_alexas_8_seconds(tmp_pat
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GUNICORN_TIMEOUT", raising=False)
     assert gunicorn_settings({}, tmp_path)["timeout"] <= ALEXA_WAIT_S - 3
+
+
+def test_gunicorns_default_worker_is_not_held_by_a_slow_client(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """gevent: an idle or dribbling socket holds one greenlet, not a worker or a thread (the live
+    check is tests/test_serving.py::test_slow_clients_never_starve_normal_requests)."""
+    monkeypatch.delenv("GUNICORN_WORKER_CLASS", raising=False)
+    assert gunicorn_settings({}, tmp_path)["worker_class"] == "gevent"
+    assert gunicorn_settings({"GUNICORN_WORKER_CLASS": "gthread"}, tmp_path)["worker_class"] == "gthread"

@@ -104,7 +104,7 @@ def test_an_unknown_locale_gets_us_english_content_and_slot_words(talk):
 def test_each_locale_resolves_slot_words_with_its_own_model(talk):
     """Without entity resolution the skill resolves the words itself, with the request locale's model."""
     assert "Caffeine and other stimulants" in talk(locale="en-GB").ask("CauseIntent", cause="builder's tea").speech
-    assert "I don't have notes on builder's tea" in talk(locale="en-US").ask("CauseIntent", cause="builder's tea").speech
+    assert "Sorry, I can't help with that one" in talk(locale="en-US").ask("CauseIntent", cause="builder's tea").speech
 
 
 @pytest.mark.parametrize("locale, word", [("en-GB", "fibres"), ("en-AU", "fibres"), ("en-CA", "fibres"),

@@ -96,3 +96,50 @@ def test_broken_content_stops_start_up_naming_the_problem(tmp_path):
     output, _ = process.communicate(timeout=30)
     assert process.returncode != 0
     assert "common.yaml: phrases: 'goodbye' is a required property" in output
+
+
+def _slow_clients(base: str) -> list[socket.socket]:
+    """20 connections that hold the server the way slow or hostile clients do: one byte then
+    silence, headers dribbled a line at a time and never finished, a body promised and never sent."""
+    host, port = base.removeprefix("http://").split(":")
+    openers = [
+        b"G",
+        b"POST /alexa HTTP/1.1\r\nHost: x\r\n",
+        b"POST /alexa HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n{\"ver",
+        b"",  # connected, nothing sent
+    ]
+    sockets = []
+    for index in range(20):
+        client = socket.create_connection((host, int(port)), timeout=5)
+        if openers[index % len(openers)]:
+            client.sendall(openers[index % len(openers)])
+        sockets.append(client)
+    return sockets
+
+
+def test_slow_clients_never_starve_normal_requests(served):
+    """With 20 idle or dribbling connections open, every normal request is still answered within
+    2 s: the worker model (infra/gunicorn.conf.py) is not held by a socket that sends nothing."""
+    slow = _slow_clients(served)
+    try:
+        time.sleep(0.3)  # let the server accept them all
+        for socket_ in slow[1::4]:
+            socket_.sendall(b"X-Dribble: 1\r\n")  # another header line, still not finished
+        late = []
+        for index in range(20):
+            started = time.monotonic()
+            if index % 2:
+                with urllib.request.urlopen(served + "/healthz", timeout=5) as response:
+                    assert response.status == 200
+            else:
+                envelope = fixture("launch_request.json")
+                envelope["request"]["timestamp"] = now_iso()
+                status, body = post(served, json.dumps(envelope).encode())
+                assert status == 200 and body["response"]["outputSpeech"]["ssml"].startswith("<speak>")
+            elapsed = time.monotonic() - started
+            if elapsed > 2:
+                late.append((index, round(elapsed, 2)))
+        assert late == []
+    finally:
+        for socket_ in slow:
+            socket_.close()

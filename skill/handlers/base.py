@@ -17,10 +17,14 @@ def intent_name(handler_input: HandlerInput) -> str | None:
 
     What ``ask_sdk_core.utils.is_intent_name(name)`` compares, read once instead of through a
     fresh closure per name and handler: every request asks a dozen handlers.  An
-    IntentRequest without an intent fails here as it does there (AttributeError).
+    IntentRequest without an intent (or with a name that is not text) names none, and is
+    answered like an unknown intent rather than failing as ``is_intent_name`` would.
     """
     request = handler_input.request_envelope.request
-    return request.intent.name if isinstance(request, IntentRequest) else None
+    if not isinstance(request, IntentRequest):
+        return None
+    name = getattr(request.intent, "name", None)
+    return name if isinstance(name, str) else None
 
 
 class Turn:

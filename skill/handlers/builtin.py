@@ -10,7 +10,7 @@ from ask_sdk_model import Response
 
 from ..flows.answers import Pending, ask, continue_pending, decline_pending, goodbye, welcome
 from ..persistence import StoreError
-from ..reply import Reply
+from ..reply import Reply, replayable
 from .base import IntentHandler, RequestTypeHandler, Turn
 
 log = logging.getLogger(__name__)
@@ -87,19 +87,26 @@ class MoreHandler(IntentHandler):
 
 
 class RepeatHandler(IntentHandler):
-    """Say the last reply again, word for word, keeping the same follow-up pending."""
+    """Say the last reply again, word for word, keeping the same follow-up pending.
+
+    The last reply comes back from the client in the session attributes: it is said again
+    only as ``replayable`` rebuilds it (SSML the renderer could have written); anything else
+    counts as nothing to repeat.
+    """
 
     intent_names = ("AMAZON.RepeatIntent",)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn(handler_input)
         last = turn.session.get("last_reply")
-        if not last:
+        speech = replayable(last.get("speech")) if isinstance(last, dict) else None
+        reprompt = replayable(last.get("reprompt") or speech) if isinstance(last, dict) else None
+        if speech is None or reprompt is None:
             reply, pending = ask(turn.content, "nothing_to_repeat", "what_else_reprompt")
             return turn.respond(reply, pending)
         if turn.pending:
             turn.session["pending"] = turn.pending
-        builder = handler_input.response_builder.speak(last["speech"]).ask(last.get("reprompt") or last["speech"])
+        builder = handler_input.response_builder.speak(speech).ask(reprompt)
         return builder.set_should_end_session(False).response
 
 

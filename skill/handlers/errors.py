@@ -9,6 +9,7 @@ from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import Response
 
 from ..content import Content
+from ..logsafe import exception_summary
 from ..observability import note_skill_error
 from ..reply import Reply, render
 
@@ -26,7 +27,8 @@ class ApologiseOnErrorHandler(AbstractExceptionHandler):
 
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
         envelope = handler_input.request_envelope
-        log.error("error handling %s: %s", getattr(envelope.request, "object_type", "?"), exception, exc_info=exception)
+        # The type and where, never the message or a traceback: those quote slot values and attributes.
+        log.error("error handling %s: %s", getattr(envelope.request, "object_type", "?"), exception_summary(exception))
         note_skill_error(exception)  # the request's log line and metrics say "error"
         if envelope.session is None or any(is_request_type(kind)(handler_input)
                                            for kind in ("SessionEndedRequest", "CanFulfillIntentRequest")):

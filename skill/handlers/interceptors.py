@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from ask_sdk_core.dispatch_components import AbstractRequestInterceptor, AbstractResponseInterceptor
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import get_intent_name, get_request_type
+from ask_sdk_core.utils import get_request_type
 from ask_sdk_model import Response
 
 from ..content import Content
@@ -89,8 +89,10 @@ class RememberReplyInterceptor(AbstractResponseInterceptor):
     def process(self, handler_input: HandlerInput, response: Response) -> None:
         if handler_input.request_envelope.session is None or response is None or response.output_speech is None:
             return
-        if get_request_type(handler_input) == "IntentRequest" and get_intent_name(handler_input) == "AMAZON.RepeatIntent":
-            return
+        request = handler_input.request_envelope.request
+        if get_request_type(handler_input) == "IntentRequest" and \
+                getattr(getattr(request, "intent", None), "name", None) == "AMAZON.RepeatIntent":
+            return  # (read field by field: an odd envelope may have no intent)
         reprompt = response.reprompt.output_speech.ssml if response.reprompt and response.reprompt.output_speech else None
         handler_input.attributes_manager.session_attributes["last_reply"] = {
             "speech": response.output_speech.ssml,

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import threading
+import time
 from abc import abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,7 +25,18 @@ from ask_sdk_model import RequestEnvelope
 
 
 class StoreError(RuntimeError):
-    """The store could not be read or written; callers carry on without it."""
+    """The store could not be read or written; callers carry on without it.
+
+    Its message is logged and shown by ``/healthz``: it names what failed, from the driver's
+    first line (``first_line``), never the values that were being written.
+    """
+
+
+def first_line(exc: BaseException, limit: int = 160) -> str:
+    """The first line of a driver's message: PostgreSQL's DETAIL and CONTEXT lines, which can
+    quote the data, stay out of logs."""
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:limit]
 
 
 def user_id_of(envelope: RequestEnvelope) -> str | None:
@@ -48,6 +61,44 @@ class Store(AbstractPersistenceAdapter):
     @abstractmethod
     def check(self) -> None:
         """Raise StoreError unless the store can be read right now (for /healthz)."""
+
+
+class SaveRecord:
+    """How the latest saves went, for ``/healthz``: a store can answer reads and still fail
+    every write (locked, read-only, a full disk), and only the saves tell.
+
+    ``problem`` names the trouble while the latest save failed and either ``streak`` saves
+    in a row failed within ``streak_window`` seconds or the failure is less than ``recent``
+    seconds old. A successful save clears it; so does time, because a node taken out of the
+    load balancer gets no saves to prove itself with (``check`` probes the store instead).
+    """
+
+    def __init__(self, streak: int = 3, streak_window: float = 60.0, recent: float = 5.0) -> None:
+        self.streak, self.streak_window, self.recent = streak, streak_window, recent
+        self._failures = 0
+        self._last: tuple[float, str] | None = None
+        self._lock = threading.Lock()
+
+    def saved(self) -> None:
+        if self._failures:
+            with self._lock:
+                self._failures, self._last = 0, None
+
+    def failed(self, reason: str) -> None:
+        with self._lock:
+            self._failures += 1
+            self._last = (time.monotonic(), reason)
+
+    def problem(self) -> str | None:
+        with self._lock:
+            failures, last = self._failures, self._last
+        if not failures or last is None:
+            return None
+        age = time.monotonic() - last[0]
+        if age < self.recent or (failures >= self.streak and age < self.streak_window):
+            plural = "s" if failures > 1 else ""
+            return f"the last {failures} save{plural} failed: {last[1]}"
+        return None
 
 
 class StoredAttributes(dict):

@@ -24,7 +24,7 @@ from ask_sdk_model import RequestEnvelope
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .base import Changes, Store, StoredAttributes, StoreError, changes_to_save, mark_saved, user_id_of, user_key
+from .base import Changes, Store, StoredAttributes, StoreError, changes_to_save, first_line, mark_saved, user_id_of, user_key
 
 PARTITION_KEY = "id"
 ATTRIBUTES = "attributes"
@@ -88,7 +88,7 @@ class DynamoDbStore(DynamoDbAdapter, Store):
         try:
             return StoredAttributes(from_dynamodb(super().get_attributes(request_envelope)))
         except PersistenceException as exc:
-            raise StoreError(f"could not read attributes: {exc}") from exc
+            raise StoreError(f"could not read attributes: {first_line(exc)}") from exc
 
     def save_attributes(self, request_envelope: RequestEnvelope, attributes: dict[str, Any]) -> None:
         user_id = user_id_of(request_envelope)
@@ -101,7 +101,7 @@ class DynamoDbStore(DynamoDbAdapter, Store):
             else:
                 self._merge(user_key(user_id), changes)
         except (ClientError, BotoCoreError) as exc:
-            raise StoreError(f"could not save attributes: {exc}") from exc
+            raise StoreError(f"could not save attributes: {first_line(exc)}") from exc
         mark_saved(attributes)
 
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
@@ -110,14 +110,14 @@ class DynamoDbStore(DynamoDbAdapter, Store):
         try:
             super().delete_attributes(request_envelope)
         except PersistenceException as exc:
-            raise StoreError(f"could not delete attributes: {exc}") from exc
+            raise StoreError(f"could not delete attributes: {first_line(exc)}") from exc
 
     def check(self) -> None:
         """Used by /healthz: a GetItem (all the function's role allows) proves the table answers."""
         try:
             self.table.get_item(Key={PARTITION_KEY: HEALTH_KEY}, ProjectionExpression=PARTITION_KEY)
         except (ClientError, BotoCoreError) as exc:
-            raise StoreError(f"store unavailable: {exc}") from exc
+            raise StoreError(f"store unavailable: {first_line(exc)}") from exc
 
     def _item(self, key: str, attributes: dict[str, Any]) -> dict[str, Any]:
         return {PARTITION_KEY: key, ATTRIBUTES: to_dynamodb(attributes), TTL_ATTRIBUTE: _expiry()}

@@ -22,7 +22,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from .base import Store, StoredAttributes, StoreError, changes_to_save, mark_saved, user_id_of, user_key
+from .base import Store, StoredAttributes, StoreError, changes_to_save, first_line, mark_saved, user_id_of, user_key
 
 CONNECT_TIMEOUT_S = 2  # libpq's smallest useful value; the pool's own threads do the connecting
 POOL_WAIT_S = 1.0  # a request waits this long for a (new or free) pooled connection, no longer
@@ -112,7 +112,7 @@ class PostgresStore(Store):
             with self._pool().connection() as connection:
                 yield connection
         except psycopg.Error as exc:
-            raise StoreError(f"could not {action}: {type(exc).__name__}: {exc}") from exc
+            raise StoreError(f"could not {action}: {type(exc).__name__}: {first_line(exc)}") from exc
 
     def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, Any]:
         user_id = user_id_of(request_envelope)
