@@ -39,13 +39,26 @@ loglevel = os.environ.get("SKILL_LOG_LEVEL", "info").lower()
 
 class StdoutLogger(Logger):
     """gunicorn's own messages on stdout (its "-" means stderr), with the app's and the access
-    log: journald, `docker logs` and CloudWatch then keep one stream, in order."""
+    log: journald, `docker logs` and CloudWatch then keep one stream, in order.
+
+    An exception gunicorn logs ("Error handling request") is written as its type and where it
+    was raised, like the app's own (skill/logsafe.py): a traceback ends with the exception's
+    message, and that may quote what a user said.
+    """
 
     def setup(self, cfg):
         super().setup(cfg)
         for handler in self.error_log.handlers:
             if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stderr:
                 handler.setStream(sys.stdout)
+            handler.setFormatter(_ExceptionSummaryFormatter(handler.formatter._fmt, handler.formatter.datefmt))
+
+
+class _ExceptionSummaryFormatter(logging.Formatter):
+    def formatException(self, ei):  # noqa: N802 - logging's name
+        from skill.logsafe import format_exc_info
+
+        return format_exc_info(ei)
 
 
 logger_class = StdoutLogger

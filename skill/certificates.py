@@ -205,7 +205,7 @@ def fetch_https(url: str, timeout: float, max_bytes: int = MAX_CHAIN_BYTES) -> b
 
 def _read_capped(response, max_bytes: int, deadline: float) -> bytes:
     declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
+    if declared.isascii() and declared.isdecimal() and int(declared) > max_bytes:
         raise CertificateError("certificate too large", f"Content-Length {declared}")
     body = bytearray()
     while True:

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .logsafe import exception_summary
 from .verify import CERT_URL_HEADER, SIGNATURE_HEADER
 from .web import JSON_MIMETYPE, AlexaEdge, RequestRecord, error_body
 
@@ -54,8 +55,8 @@ class FastAlexaEdge:
             status, body = self.edge.serve(headers, read_body)
         except _ShortBody:
             status, body = 400, error_body("bad request")
-        except Exception:  # a bug in the edge: recorded by observe_request, answered as Flask would
-            self.logger.exception("Exception on /alexa [POST]")
+        except Exception as exc:  # a bug in the edge: recorded by observe_request, answered as Flask would
+            self.logger.error("Exception on /alexa [POST]: %s", exception_summary(exc))  # never its message
             status, body = 500, error_body("internal server error")
         start_response(_STATUS_LINES.get(status) or f"{status} ERROR",
                        [("Content-Type", JSON_MIMETYPE), ("Content-Length", str(len(body)))])
@@ -71,6 +72,6 @@ def _plain_length(environ: dict[str, Any]) -> int | None:
     if environ.get("HTTP_TRANSFER_ENCODING"):
         return None
     value = environ.get("CONTENT_LENGTH")
-    if not value or not value.isdigit():
+    if not value or not (value.isascii() and value.isdecimal()):
         return None
     return int(value)

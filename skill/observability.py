@@ -347,6 +347,11 @@ class Metrics:
             registry=self.registry,
         )
 
+    def intent_label(self, intent: str | None) -> str | None:
+        """The intent as the metrics and the log line name it: a model intent or "other"
+        (a name outside the model may be anything a caller typed)."""
+        return self._intents(intent) if intent else None
+
     def observe(self, record: RequestRecord, latency: float) -> None:
         intent = self._intents(record.intent) if record.intent else "none"
         self._child(self.requests, (self._types(record.request_type), intent, record.outcome)).inc()
@@ -401,6 +406,7 @@ class observe_request:  # noqa: N801 - used like the context-manager function it
         if kind is not None and record.outcome == "answered":
             record.fail(500, f"edge error: {kind.__name__}")
         _current.reset(self._token)
+        record.intent = self._metrics.intent_label(record.intent)
         latency = time.perf_counter() - record.started
         self._metrics.observe(record, latency)
         self._log.write(record, latency)

@@ -144,11 +144,21 @@ def number_value(slot: Slot | None) -> int | None:
     if heard is None:
         return None
     word = heard.lower().removeprefix("step ").strip()
-    if word.isdigit():
-        return int(word)
+    digits = whole_number(word)
+    if digits is not None:
+        return digits
     return _ORDINALS.get(word) or _WHOLE_NUMBERS.get(word)
 
 
+def whole_number(text: str) -> int | None:
+    """Plain ASCII digits as an int, else None: ``str.isdigit`` also accepts "¹²³" and "٣",
+    which ``int`` refuses or reads as other numbers, and a long run of digits makes ``int`` raise."""
+    if text.isascii() and text.isdecimal() and len(text) <= MAX_NUMBER_DIGITS:
+        return int(text)
+    return None
+
+
+MAX_NUMBER_DIGITS = 9
 _WHOLE_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                   "nine": 9, "ten": 10, "zero": 0}
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,

@@ -18,7 +18,7 @@ from hypothesis.control import currently_in_test_context
 from prometheus_client.parser import text_string_to_metric_families
 
 from conversation import Turn, fixture, now_iso
-from fuzzing import mutated_envelopes, realistic_envelope
+from fuzzing import HOSTILE, MODEL_INTENTS, MODEL_SLOTS, mutated_envelopes, nested_value, realistic_envelope
 from pki import TestPKI, signed_headers
 from skill.envelope_limits import MAX_DEPTH, MAX_VALUES, envelope_problem
 from skill.handlers.base import Turn as HandlerTurn
@@ -30,15 +30,6 @@ FUZZ = settings(max_examples=150, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 APOLOGY = "something went wrong"
 NOTHING_TO_REPEAT = "haven't said anything yet"
-HOSTILE = ["\ud800", "\udfff", "\udc00x", "\x00", "\x08", "\x0b", "\x0c", "\x1f", "\ufffe", "\uffff", "a & b < c",
-           "]]>", "<speak>", "</speak>", "&amp;", "&bogus;", "\"'", "\U0001F600", "ALS", "MRI & CT", " ", ""]
-
-
-def nested(depth: int, leaf: Any = "x") -> Any:
-    value = leaf
-    for _ in range(depth):
-        value = {"a": value}
-    return value
 
 
 def intent_envelope(name: str = "WhyTwitchingIntent", slots: dict[str, Any] | None = None,
@@ -99,14 +90,14 @@ def assert_answered_well(status: int, body: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 500, 1000])
 def test_deeply_nested_session_attributes_are_refused_with_a_reason(app, pki, depth):
-    status, body = send(app, pki, intent_envelope(attributes={"deep": nested(depth)}))
+    status, body = send(app, pki, intent_envelope(attributes={"deep": nested_value(depth)}))
     assert (status, body) == (400, {"error": "session attributes too deep"})
     assert metrics_of(app)[("backtwitch_verification_failures_total",
                             frozenset({("reason", "session attributes too deep")}))] == 1
 
 
 def test_deeply_nested_slots_and_huge_attributes_are_refused(app, pki):
-    slots = {"cause": {"name": "cause", "value": nested(600), "confirmationStatus": "NONE"}}
+    slots = {"cause": {"name": "cause", "value": nested_value(600), "confirmationStatus": "NONE"}}
     assert send(app, pki, intent_envelope("CauseIntent", slots=slots)) == (400, {"error": "intent too deep"})
     many = {f"k{index}": index for index in range(MAX_VALUES + 1)}
     assert send(app, pki, intent_envelope(attributes=many)) == (400, {"error": "session attributes too large"})
@@ -133,10 +124,30 @@ def test_an_odd_intent_is_answered_not_apologised_for(app, pki, intent):
     assert status == 200 or body == {"error": "malformed request"}
 
 
+ODD_STATE = [
+    {"pending": {"kind": ["more"]}},
+    {"pending": {"kind": "more", "topic": "causes", "next": "2"}},
+    {"pending": {"kind": "outcome_more", "rest": ["a", 3], "closing": "notes", "answers": {}}},
+    {"pending": {"kind": "notes_offer", "answers": {"duration": "three weeks"}}},
+    {"pending": {"kind": "screening", "question": None}},
+    {"screening": {"answers": {"duration": "P3W", "weakness": 1}}, "pending": {"kind": "screening", "question": "numbness"}},
+    {"routine": {"routine": "relief", "step": "2", "part": 1}},
+    {"routine": {"routine": "relief", "step": 99, "part": 1}},
+]
+
+
+@pytest.mark.parametrize("state", ODD_STATE)
+@pytest.mark.parametrize("intent", ["AMAZON.YesIntent", "AMAZON.NextIntent", "AMAZON.HelpIntent", "ScreeningIntent"])
+def test_session_state_the_skill_could_not_have_written_is_ignored_not_apologised_for(app, pki, state, intent):
+    """A follow-up, progress or answer of the wrong shape is dropped where it is read: the turn
+    is answered as if it were not there (skill/flows/pending.py, Progress.from_dict)."""
+    assert_answered_well(*send(app, pki, intent_envelope(intent, attributes=state)))
+
+
 def test_attributes_within_the_limits_are_kept(app, pki):
-    attributes = {"mine": nested(MAX_DEPTH - 2), "list": list(range(100))}
+    attributes = {"mine": nested_value(MAX_DEPTH - 2), "list": list(range(100))}
     status, body = send(app, pki, intent_envelope(attributes=attributes))
-    assert status == 200 and body["sessionAttributes"]["mine"] == nested(MAX_DEPTH - 2)
+    assert status == 200 and body["sessionAttributes"]["mine"] == nested_value(MAX_DEPTH - 2)
 
 
 @pytest.mark.parametrize("where", ["user id", "intent name", "slot value", "attribute key", "locale"])
@@ -256,13 +267,8 @@ def _slot_names(document: dict) -> list[str]:
 
 HOSTILE_TEXT = st.one_of(st.sampled_from(HOSTILE), st.lists(st.sampled_from(HOSTILE), max_size=4).map("".join),
                          st.text(max_size=20))
-HOSTILE_VALUES = st.one_of(HOSTILE_TEXT, st.integers(0, 1100).map(nested), st.integers(-2**70, 2**70),
+HOSTILE_VALUES = st.one_of(HOSTILE_TEXT, st.integers(0, 1100).map(nested_value), st.integers(-2**70, 2**70),
                            st.floats(allow_nan=False), st.none(), st.booleans(), st.lists(HOSTILE_TEXT, max_size=3))
-MODEL_INTENTS = ["CauseIntent", "ScreeningIntent", "ChangeAnswerIntent", "GoToStepIntent", "AMAZON.RepeatIntent",
-                 "AMAZON.YesIntent", "AMAZON.NoIntent", "AMAZON.NextIntent", "ReliefIntent", "WhyTwitchingIntent"]
-MODEL_SLOTS = ["cause", "emergency_signs", "sudden_signs", "duration", "duration_phrase", "weakness", "numbness",
-               "widespread", "question", "answer", "number"]
-
 
 @st.composite
 def hostile_envelopes(draw: st.DrawFn) -> dict[str, Any]:

@@ -491,3 +491,15 @@ def test_gunicorns_default_worker_is_not_held_by_a_slow_client(tmp_path: Path,
     monkeypatch.delenv("GUNICORN_WORKER_CLASS", raising=False)
     assert gunicorn_settings({}, tmp_path)["worker_class"] == "gevent"
     assert gunicorn_settings({"GUNICORN_WORKER_CLASS": "gthread"}, tmp_path)["worker_class"] == "gthread"
+
+
+def test_gunicorns_own_error_log_names_an_exception_without_its_message(tmp_path: Path) -> None:
+    """"Error handling request" with a traceback would end with the message, which may quote user input."""
+    code = ("import runpy, sys; from gunicorn.config import Config; g = runpy.run_path(sys.argv[1]); "
+            "c = Config(); c.set('errorlog', '-'); log = g['logger_class'](c)\n"
+            "try:\n    int('CANARY ¹²³')\nexcept ValueError:\n    log.exception('Error handling request')")
+    result = subprocess.run([sys.executable, "-c", code, str(INFRA / "gunicorn.conf.py")], capture_output=True,
+                            text=True, env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)},
+                            timeout=30, check=True)
+    assert "Error handling request" in result.stdout and "exception: ValueError at" in result.stdout
+    assert "CANARY" not in result.stdout + result.stderr and "Traceback" not in result.stdout

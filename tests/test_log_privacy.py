@@ -75,7 +75,8 @@ def test_odd_conversations_leave_no_user_input_in_the_logs(talk, every_line) -> 
     routine.launch()
     routine.ask("ReliefIntent")
     for number in ODD_NUMBERS:
-        assert routine.ask("GoToStepIntent", number=number).status == 200
+        turn = routine.ask("GoToStepIntent", number=number)
+        assert turn.status == 200 and "something went wrong" not in turn.speech, (number, turn.speech)
     routine.ask("AMAZON.NextIntent")
 
     for intent, slots in ODD_SLOTS.items():
@@ -92,6 +93,13 @@ def test_odd_conversations_leave_no_user_input_in_the_logs(talk, every_line) -> 
             odd.attributes = {**odd.attributes, **attributes}
             assert odd.ask(intent).status == 200
         odd.end("ERROR")
+
+    stray = conversation()
+    stray.launch()
+    assert "something went wrong" not in stray.ask("CANARYINTENT.Made_Up", cause="CANARYSTRAY").speech
+    ended = stray._envelope("session_ended_request.json")
+    ended["request"].update(reason="ERROR", error={"type": "INVALID_RESPONSE", "message": "CANARYERROR said: ¹²³"})
+    assert stray.send(ended).status == 200
 
     assert_clean(every_line(), users)
 

@@ -209,8 +209,11 @@ def test_a_request_without_a_user_id_reads_nothing_and_stores_nothing(case: Stor
     assert case.rows() == {}
 
 
-def test_a_healthy_store_passes_its_check(case: StoreCase) -> None:
+def test_a_healthy_store_passes_its_check_and_the_probe_writes_nothing(case: StoreCase) -> None:
+    case.store.save_attributes(envelope(), {"heard_disclaimer": True})
+    before = case.rows()
     case.store.check()
+    assert case.rows() == before
 
 
 def test_every_call_on_a_broken_store_raises_store_error(case: StoreCase) -> None:
@@ -302,6 +305,35 @@ def test_parallel_writers_in_several_processes_lose_no_update(kind: str, request
 
 
 # --- PostgreSQL: short timeouts and clear start-up errors ---------------------------------------
+
+def test_the_health_check_fails_while_the_table_is_locked_for_writing_and_passes_after(
+        postgres_schema_url: str) -> None:
+    """Reads still work under an EXCLUSIVE lock; only a probe that writes sees that saves would fail."""
+    import psycopg
+
+    store = open_store(postgres_schema_url)
+    store.check()
+    with psycopg.connect(postgres_schema_url) as blocker:
+        blocker.execute("LOCK TABLE user_attributes IN EXCLUSIVE MODE")
+        assert store.get_attributes(envelope()) is not None  # reading is not blocked
+        with pytest.raises(StoreError, match="LockNotAvailable"):
+            store.check()
+        blocker.rollback()
+    store.check()
+    store.close()
+
+
+def test_the_health_check_fails_on_a_read_only_server(postgres_schema_url: str) -> None:
+    """A standby after a failover, or a database set read-only, answers reads and refuses saves."""
+    open_store(postgres_schema_url).close()  # the table exists, as it would on a standby
+    store = open_store(postgres_schema_url.replace("options=", "options=-cdefault_transaction_read_only%3Don%20"))
+    assert store.get_attributes(envelope()) is not None
+    with pytest.raises(StoreError, match="ReadOnlySqlTransaction"):
+        store.check()
+    with pytest.raises(StoreError):
+        store.save_attributes(envelope(), {"heard_disclaimer": True})
+    store.close()
+
 
 def test_a_row_locked_elsewhere_becomes_a_store_error_within_the_lock_timeout_and_then_saves(
         postgres_schema_url: str) -> None:

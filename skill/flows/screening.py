@@ -18,6 +18,7 @@ from typing import Any
 from ..content import LocaleContent, Question, Rule, Screening
 from ..reply import Reply, Segment, heard_words
 from .answers import Pending
+from .pending import screening_answer_ok
 
 YES, NO, UNSURE = "yes", "no", "unsure"
 UNKNOWN = "unknown"
@@ -38,7 +39,8 @@ class ScreeningState:
             return cls()
         answers = raw.get("answers") if isinstance(raw.get("answers"), dict) else {}
         retries = raw.get("retries") if isinstance(raw.get("retries"), dict) else {}
-        return cls(dict(answers), dict(retries))
+        return cls({key: value for key, value in answers.items() if type(key) is str and screening_answer_ok(value)},
+                   {key: value for key, value in retries.items() if type(key) is str and type(value) is int})
 
     def to_session(self) -> dict[str, Any]:
         return {"answers": self.answers, "retries": self.retries}

@@ -37,7 +37,8 @@ class SessionEndedHandler(RequestTypeHandler):
         error = getattr(request, "error", None)
         if error is not None:
             kind = getattr(error.object_type, "value", error.object_type)
-            log.warning("session ended with error: %s: %s", kind, error.message)
+            # The type only: Alexa's message may quote the reply or what was said.
+            log.warning("session ended with error: %s", kind if isinstance(kind, str) and kind.isidentifier() else "other")
         return handler_input.response_builder.response
 
 
@@ -49,8 +50,8 @@ class SkillDisabledHandler(RequestTypeHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         try:
             handler_input.attributes_manager.delete_persistent_attributes()
-        except StoreError:
-            log.exception("could not delete data for a disabled skill")
+        except StoreError as exc:
+            log.error("could not delete data for a disabled skill: %s", exception_summary(exc))
             raise
         return handler_input.response_builder.response
 
@@ -147,8 +148,7 @@ class UnknownIntentHandler(AbstractRequestHandler):
         return is_request_type("IntentRequest")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        intent = handler_input.request_envelope.request.intent
-        log.warning("no handler for intent %s", getattr(intent, "name", None))
+        log.warning("no handler for an intent outside this model")  # its name may be anything
         turn = Turn(handler_input)
         return turn.respond(*ask(turn.content, "fallback", "fallback_reprompt"))
 
@@ -161,7 +161,7 @@ class OtherRequestHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         envelope = handler_input.request_envelope
-        log.info("unhandled request type %s", envelope.request.object_type)
+        log.info("unhandled request type %s", envelope.request.object_type)  # one of the SDK's own
         if envelope.session is None:
             return handler_input.response_builder.response
         turn = Turn(handler_input)

@@ -9,6 +9,7 @@ from ask_sdk_model import Response
 
 from ..content import Content
 from ..persistence import StoreError, user_id_of
+from ..flows.pending import well_formed
 
 log = logging.getLogger(__name__)
 
@@ -34,15 +35,15 @@ class BindContentInterceptor(AbstractRequestInterceptor):
 class PendingFollowUpInterceptor(AbstractRequestInterceptor):
     """Move the pending follow-up out of the session so a stale one never outlives its question.
 
-    Handlers that ask a new question set a new one; Repeat puts the same one back.
+    Handlers that ask a new question set a new one; Repeat puts the same one back. One the
+    skill could not have written is dropped here (flows/pending.py).
     """
 
     def process(self, handler_input: HandlerInput) -> None:
         if handler_input.request_envelope.session is None:
             return
         session = handler_input.attributes_manager.session_attributes
-        pending = session.pop("pending", None)
-        handler_input.attributes_manager.request_attributes["pending"] = pending if isinstance(pending, dict) else None
+        handler_input.attributes_manager.request_attributes["pending"] = well_formed(session.pop("pending", None))
 
 
 class DisclaimerDueInterceptor(AbstractRequestInterceptor):

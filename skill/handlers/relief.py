@@ -28,7 +28,7 @@ from ..flows.answers import Pending, goodbye, welcome
 from ..flows.relief import Progress
 from ..persistence import StoreError, user_id_of
 from ..reply import Reply, Segment
-from ..slots import number_value, slot_of
+from ..slots import number_value, slot_of, whole_number
 from .base import IntentHandler, Turn, intent_name
 from .interceptors import NOT_A_VISIT
 
@@ -59,8 +59,11 @@ def routine_record(handler_input: HandlerInput) -> dict | None:
     """The progress record in the session, running or paused, if any."""
     if handler_input.request_envelope.session is None:
         return None
-    record = handler_input.attributes_manager.session_attributes.get(ROUTINE_KEY)
-    return record if isinstance(record, dict) else None
+    manager = handler_input.attributes_manager
+    record = manager.session_attributes.get(ROUTINE_KEY)
+    if record is None or Progress.from_dict(record, manager.request_attributes["content"].routine) is None:
+        return None  # none, or one this skill could not have written (odd types, a step that isn't there)
+    return record
 
 
 def routine_running(handler_input: HandlerInput) -> bool:
@@ -547,10 +550,11 @@ class TimerPermissionResponseHandler(AbstractRequestHandler):
 
     def _progress(self, turn: RoutineTurn, token: object) -> Progress | None:
         """Where to carry on: the step named in our token (the session may be new), else the session's."""
-        prefix, _, step = str(token or "").partition(":")
-        if prefix == TIMER_TOKEN and step.isdigit() and 1 <= int(step) <= turn.routine.total:
-            last_part = turn.routine.step(int(step)).part_count
-            return Progress(turn.routine.id, int(step), last_part, False, relief.stamp(turn.now()))
+        prefix, _, named = str(token or "").partition(":")
+        step = whole_number(named)
+        if prefix == TIMER_TOKEN and step is not None and 1 <= step <= turn.routine.total:
+            last_part = turn.routine.step(step).part_count
+            return Progress(turn.routine.id, step, last_part, False, relief.stamp(turn.now()))
         if turn.progress is not None:
             return relief.resumed(turn.progress, turn.now())
         return None

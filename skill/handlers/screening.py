@@ -208,8 +208,8 @@ class BareAnswerInterceptor(AbstractRequestInterceptor):
 
     def process(self, handler_input: HandlerInput) -> None:
         request = handler_input.request_envelope.request
-        intent = getattr(request, "intent", None)
-        if intent is None or intent.name != SCREENING_INTENT or asked_question(handler_input) is not None:
+        intent = getattr(request, "intent", None)  # any request type may carry an "intent" key
+        if not isinstance(intent, Intent) or intent.name != SCREENING_INTENT or asked_question(handler_input) is not None:
             return
         heard = [heard_value(slot) for slot in (intent.slots or {}).values() if heard_value(slot)]
         catalog = self.catalog.for_locale(getattr(request, "locale", None))

@@ -113,10 +113,19 @@ class DynamoDbStore(DynamoDbAdapter, Store):
             raise StoreError(f"could not delete attributes: {first_line(exc)}") from exc
 
     def check(self) -> None:
-        """Used by /healthz: a GetItem (all the function's role allows) proves the table answers."""
+        """Used by /healthz: an UpdateItem whose condition can never hold proves that a save
+        would be accepted now (table there, role allowed to write, not throttled) while
+        writing nothing: DynamoDB checks all that before it evaluates the condition."""
         try:
-            self.table.get_item(Key={PARTITION_KEY: HEALTH_KEY}, ProjectionExpression=PARTITION_KEY)
-        except (ClientError, BotoCoreError) as exc:
+            self.table.update_item(Key={PARTITION_KEY: HEALTH_KEY}, UpdateExpression="SET #probe = :probe",
+                                   ConditionExpression="attribute_exists(#never) AND attribute_not_exists(#never)",
+                                   ExpressionAttributeNames={"#probe": "probe", "#never": "never"},
+                                   ExpressionAttributeValues={":probe": 0})
+        except ClientError as exc:
+            if _condition_failed(exc):
+                return
+            raise StoreError(f"store unavailable: {first_line(exc)}") from exc
+        except BotoCoreError as exc:
             raise StoreError(f"store unavailable: {first_line(exc)}") from exc
 
     def _item(self, key: str, attributes: dict[str, Any]) -> dict[str, Any]:

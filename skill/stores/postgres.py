@@ -36,6 +36,7 @@ SCHEMA = (
     "CREATE TABLE IF NOT EXISTS user_attributes ("
     " user_key TEXT PRIMARY KEY, attributes JSONB NOT NULL, updated_at TIMESTAMPTZ NOT NULL)"
 )
+TABLE_EXISTS = "SELECT to_regclass('user_attributes') IS NOT NULL"
 SCHEMA_LOCK = "SELECT pg_advisory_xact_lock(hashtext('back_twitch_helper.schema'))"
 SELECT = "SELECT attributes FROM user_attributes WHERE user_key = %s"
 MERGE = (
@@ -48,6 +49,10 @@ REPLACE = (
     " ON CONFLICT (user_key) DO UPDATE SET attributes = excluded.attributes, updated_at = now()"
 )
 DELETE = "DELETE FROM user_attributes WHERE user_key = %s"
+# A write that changes nothing: it still needs the table's write lock (so a LOCK TABLE or a
+# long schema change shows, within lock_timeout) and a writable transaction (so a read-only
+# server, a hot standby after a failover, or default_transaction_read_only shows).
+WRITE_PROBE = "DELETE FROM user_attributes WHERE false"
 
 
 def connection_settings(conninfo: str) -> dict[str, Any]:
@@ -81,8 +86,14 @@ class PostgresStore(Store):
         self._create_schema()
 
     def _create_schema(self) -> None:
-        """Once at start-up; the advisory lock stops hosts starting together from racing."""
+        """Once at start-up; the advisory lock stops hosts starting together from racing.
+
+        An existing table is left alone, so a host can start against a read-only server
+        (a standby after a failover) and report it on /healthz instead of refusing to start.
+        """
         with psycopg.connect(self.conninfo, **{**self._settings, "autocommit": False}) as connection:
+            if connection.execute(TABLE_EXISTS).fetchone()[0]:
+                return
             connection.execute(SCHEMA_LOCK)
             connection.execute(SCHEMA)
 
@@ -142,9 +153,11 @@ class PostgresStore(Store):
             connection.execute(DELETE, (user_key(user_id),))
 
     def check(self) -> None:
-        """Used by /healthz: reading the table through the pool proves server and schema answer."""
+        """Used by /healthz: a write that changes nothing, through the pool, proves that server
+        and schema answer and that a save could be made now (not read-only, not locked)."""
         with self._connection("reach the database") as connection:
-            connection.execute("SELECT 1 FROM user_attributes LIMIT 1").fetchone()
+            with connection.transaction(force_rollback=True):
+                connection.execute(WRITE_PROBE)
 
     def close(self) -> None:
         """Close this process's pool (tests, orderly shutdown)."""
