@@ -9,12 +9,31 @@ from typing import Any, Callable
 import pytest
 from flask import Flask
 
-from conversation import SKILL_ID, Conversation
+from conversation import SENT_PRIVATE, SKILL_ID, Conversation
 from pki import DEFAULT_URL, FakeClock, TestPKI, shared_pki, signed_headers
 from store_servers import (  # noqa: F401 (fixtures for the store, Lambda and resilience tests)
     dynamodb_endpoint, dynamodb_table, postgres_schema_url, postgres_url, private_postgres)
 from skill.app import create_app
 from skill.config import REPO_ROOT, Config
+
+
+# Slot values this short, or this common in the skill's own log lines, say nothing about a user.
+NOT_PRIVATE = {"request", "intent", "answered", "session", "store", "error", "other"}
+
+
+@pytest.fixture(autouse=True)
+def no_user_input_in_logs(caplog: pytest.LogCaptureFixture) -> Any:
+    """After every test: no log record holds a user id or slot value a conversation sent
+    (README "Observability"); tests/test_log_privacy.py does the same for odd input."""
+    SENT_PRIVATE.clear()
+    yield
+    secrets = {value for value in SENT_PRIVATE if len(value) >= 5 and value.lower() not in NOT_PRIVATE}
+    records = caplog.get_records("setup") + caplog.get_records("call")
+    if not secrets or not records:
+        return
+    text = "\n".join(record.getMessage() for record in records).lower()
+    leaked = sorted(secret for secret in secrets if secret.lower() in text)
+    assert not leaked, f"logged what a user said or who they are: {leaked[:5]}"
 
 
 @pytest.fixture(scope="session")

@@ -67,12 +67,18 @@ class Turn:
         return self.body.get("sessionAttributes") or {}
 
 
+# What conversations sent in the current test: user ids and slot values, which no log line may
+# hold (conftest.py scans every test's log records for them).
+SENT_PRIVATE: set[str] = set()
+
+
 class Conversation:
     """One user talking to the skill; a new Conversation with the same user_id is a later visit."""
 
     def __init__(self, post: Callable[[bytes], tuple[int, dict[str, Any]]], user_id: str | None = None, locale: str = "en-US"):
         self.post = post
         self.user_id = user_id or f"amzn1.ask.account.{uuid.uuid4().hex}"
+        SENT_PRIVATE.add(self.user_id)
         self.locale = locale
         self.session_id: str | None = None
         self.attributes: dict[str, Any] = {}
@@ -111,6 +117,7 @@ class Conversation:
     def ask(self, intent: str, **slots: str | dict[str, Any]) -> Turn:
         envelope = self._envelope("intent_request.json")
         envelope["request"]["intent"] = {"name": intent, "confirmationStatus": "NONE", "slots": _slots(slots)}
+        SENT_PRIVATE.update(str(value.get("value", "") if isinstance(value, dict) else value) for value in slots.values())
         return self.send(envelope)
 
     def end(self, reason: str = "USER_INITIATED") -> Turn:

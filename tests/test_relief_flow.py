@@ -15,6 +15,7 @@ from skill.alexa_api import AlexaApiError, _timers_url, announcement_timer
 from skill.config import REPO_ROOT
 from skill.content import ContentError, load_content
 from skill.flows import relief
+from skill.flows.pending import Offer, ResumeOffer, RoutineNext, TimerOffer
 from skill.flows.relief import Progress
 from skill.reply import Pause, to_ssml
 
@@ -187,7 +188,7 @@ def test_the_first_turn_of_the_routine_introduces_it_and_lists_every_step_on_the
     reply, pending = relief.start_reply(CONTENT, relief.start(ROUTINE, NOW))
     assert "six steps" in spoken(reply.speech) and "Step 1 of 6: Drink water." in spoken(reply.speech)
     assert all(step.title in reply.card_text for step in ROUTINE.steps)
-    assert pending == {"kind": "routine", "step": 1, "part": 1}
+    assert pending == RoutineNext(1, 1)
 
 
 @pytest.mark.parametrize("number", [n for n in range(1, 7) if ROUTINE.step(n).safety])
@@ -223,7 +224,7 @@ def test_later_parts_of_a_step_skip_the_steps_introduction():
 def test_the_heat_step_ends_by_offering_its_timer():
     reply, pending = relief.step_reply(CONTENT, at(4))
     assert reply.speech[-1] == "Would you like me to set a 15-minute timer for it?"
-    assert pending == {"kind": "timer_offer", "step": 4}
+    assert pending == TimerOffer(4)
 
 
 def test_the_last_turn_asks_to_finish_and_finishing_offers_prevention():
@@ -231,14 +232,14 @@ def test_the_last_turn_asks_to_finish_and_finishing_offers_prevention():
     reply, _ = relief.step_reply(CONTENT, at(*last))
     assert reply.speech[-1] == "Ready to finish up?"
     done, pending = relief.finished_reply(CONTENT)
-    assert "That's all six steps" in spoken(done.speech) and pending == {"kind": "offer", "topic": "prevention"}
+    assert "That's all six steps" in spoken(done.speech) and pending == Offer("prevention")
 
 
 def test_where_am_i_names_the_part_inside_a_step_with_parts():
     reply, pending = relief.where_reply(CONTENT, at(3, 2))
     said = spoken(reply.speech)
     assert "step 3 of 6: Stretch gently, part 2 of 3, Child's pose" in said
-    assert "there are 3 steps left" in said and pending["kind"] == "routine"
+    assert "there are 3 steps left" in said and isinstance(pending, RoutineNext)
 
 
 def test_steps_left_on_the_last_step_says_so():
@@ -249,7 +250,7 @@ def test_steps_left_on_the_last_step_says_so():
 def test_the_resume_offer_names_the_step_and_offers_to_start_over():
     reply, pending = relief.resume_offer_reply(CONTENT, at(4, paused=True))
     assert "continue from step 4, or start over?" in spoken(reply.speech)
-    assert "Heat or cold" in spoken(reply.speech) and pending == {"kind": "resume_offer"}
+    assert "Heat or cold" in spoken(reply.speech) and pending == ResumeOffer()
 
 
 # --- the timer request -------------------------------------------------------------------------

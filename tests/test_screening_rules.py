@@ -8,6 +8,7 @@ import pytest
 
 from skill.config import REPO_ROOT
 from skill.content import load_content
+from skill.flows.pending import OutcomeMore
 from skill.flows.screening import ScreeningState, evaluate, needs_emergency_care, outcome_chunk, outcome_reply, record
 from skill.slots import parse_duration_days
 
@@ -117,8 +118,8 @@ def spoken_outcome(locale: str, answers: dict) -> list[str]:
     content = CONTENT.for_locale(locale)
     reply, pending = outcome_reply(content, ScreeningState(answers))
     chunks = [reply]
-    while pending and pending["kind"] == "outcome_more":
-        reply, pending = outcome_chunk(content, pending["rest"], pending["closing"], answers)
+    while isinstance(pending, OutcomeMore):
+        reply, pending = outcome_chunk(content, list(pending.rest), pending.closing, answers)
         chunks.append(reply)
     return [" ".join(str(segment) for segment in chunk.speech) for chunk in chunks]
 

@@ -3,23 +3,18 @@
 No ASK types here: a function takes content (and where the user is) and returns a Reply plus
 the follow-up the next "yes" should act on, so the flow is testable without envelopes.
 
-Pending follow-ups (kept in session attributes between turns):
-  {"kind": "more", "topic": id, "next": index}  - more items of a topic remain ("then" carried along)
-  {"kind": "offer", "topic": id}                 - "yes" opens that topic ("no_ends": "no" says goodbye)
-  {"kind": "offer", "topic": "emergency_signs", "then": id}
-                                                 - after a topic marked `emergency`: "yes" speaks the
-                                                   emergency signs, then asks that topic's follow-up
-  {"kind": "cause", "cause": id}                 - "yes" tells the next cause
-  {"kind": "anything_else"}                      - "no" ends, "yes" asks what
+The follow-ups these set (flows/pending.py): MoreOfTopic, Offer (after a topic marked
+`emergency`, an Offer of the emergency signs whose `then` names that topic, so that "yes" speaks
+the signs and then asks that topic's follow-up), NextCause and AnythingElse.
 """
 from __future__ import annotations
 
 from ..content import Cause, LocaleContent, Topic
 from ..reply import Pause, Reply, Segment
+from .pending import AnythingElse, MoreOfTopic, NextCause, Offer, Pending
 
 ITEM_PAUSE = Pause(0.4)
 EMERGENCY_TOPIC = "emergency_signs"  # offered, never appended, after a topic marked `emergency`
-Pending = dict | None
 
 
 def topic_reply(content: LocaleContent, topic: Topic, start: int = 0, opening: list[Segment] | None = None,
@@ -39,19 +34,19 @@ def topic_reply(content: LocaleContent, topic: Topic, start: int = 0, opening: l
     if next_start is not None:
         question = content.say(topic.more)
         reprompt = content.phrase("more_reprompt")
-        pending: Pending = {"kind": "more", "topic": topic.id, "next": next_start, **({"then": then} if then else {})}
+        pending: Pending = MoreOfTopic(topic.id, next_start, then)
     else:
         if topic.outro:
             speech.append(content.say(topic.outro))
         if topic.emergency and EMERGENCY_TOPIC in content.topics:
             question = content.phrase("emergency_offer")
             reprompt = content.phrase("emergency_offer_reprompt")
-            pending = {"kind": "offer", "topic": EMERGENCY_TOPIC, "then": topic.id}
+            pending = Offer(EMERGENCY_TOPIC, then=topic.id)
         else:
             follow = content.topics[then] if then else topic
             question = content.say(follow.follow_up_ask)
             reprompt = content.say(follow.follow_up_reprompt)
-            pending = {"kind": "offer", "topic": follow.offer}
+            pending = Offer(follow.offer)
     speech.append(question)
     reply = Reply(speech=speech, reprompt=[reprompt])
     if start == 0:
@@ -77,12 +72,12 @@ def cause_reply(content: LocaleContent, cause: Cause, opening: list[Segment] | N
     if following is not None:
         question = content.phrase("another_cause", cause_name=following.name)
         reprompt = content.phrase("another_cause_reprompt", cause_name=following.name)
-        pending: Pending = {"kind": "cause", "cause": following.id}
+        pending: Pending = NextCause(following.id)
     else:
         overview = content.topics["why_twitching"]
         question = content.say(overview.follow_up_ask)
         reprompt = content.say(overview.follow_up_reprompt)
-        pending = {"kind": "offer", "topic": overview.offer}
+        pending = Offer(overview.offer)
     speech.append(question)
     reply = Reply(
         speech=speech,
@@ -105,30 +100,26 @@ def which_cause_reply(content: LocaleContent, heard: str | None) -> tuple[Reply,
 
 def continue_pending(content: LocaleContent, pending: Pending) -> tuple[Reply, Pending] | None:
     """What "yes" (or "more"/"next") does for a pending follow-up; None when nothing fits."""
-    if not pending:
-        return None
-    kind = pending.get("kind")
-    then = pending.get("then") if isinstance(pending.get("then"), str) else None
-    if kind == "more" and pending.get("topic") in content.topics:
-        return topic_reply(content, content.topics[pending["topic"]], start=int(pending.get("next", 0)), then=then)
-    if kind == "offer" and pending.get("topic") in content.topics:
-        return topic_reply(content, content.topics[pending["topic"]], then=then)
-    if kind == "cause" and content.cause(str(pending.get("cause"))):
-        return cause_reply(content, content.cause(str(pending["cause"])))
-    if kind == "anything_else":
+    if isinstance(pending, MoreOfTopic) and pending.topic in content.topics:
+        return topic_reply(content, content.topics[pending.topic], start=pending.next, then=pending.then)
+    if isinstance(pending, Offer) and pending.topic in content.topics:
+        return topic_reply(content, content.topics[pending.topic], then=pending.then)
+    if isinstance(pending, NextCause) and content.cause(pending.cause):
+        return cause_reply(content, content.cause(pending.cause))
+    if isinstance(pending, AnythingElse):
         return ask(content, "sure_what", "what_else_reprompt")
     return None
 
 
 def decline_pending(content: LocaleContent, pending: Pending) -> tuple[Reply, Pending]:
     """What "no" does: after "anything else?" it ends politely; otherwise it asks that question."""
-    if pending and (pending.get("kind") == "anything_else" or pending.get("no_ends")):
+    if isinstance(pending, AnythingElse) or (isinstance(pending, Offer) and pending.no_ends):
         return goodbye(content), None
     if pending:
         question = content.phrase("anything_else")
-        return Reply(speech=[content.phrase("declined"), question], reprompt=[content.phrase("anything_else_reprompt")]), {"kind": "anything_else"}
+        return Reply(speech=[content.phrase("declined"), question], reprompt=[content.phrase("anything_else_reprompt")]), AnythingElse()
     question = content.phrase("no_without_question")
-    return Reply(speech=[question], reprompt=[content.phrase("anything_else_reprompt")]), {"kind": "anything_else"}
+    return Reply(speech=[question], reprompt=[content.phrase("anything_else_reprompt")]), AnythingElse()
 
 
 def ask(content: LocaleContent, speech_key: str, reprompt_key: str, opening: list[Segment] | None = None) -> tuple[Reply, Pending]:

@@ -1,30 +1,160 @@
-"""The pending follow-up: what the skill last offered or asked, kept in the session between turns.
+"""The pending follow-up: what the skill last offered or asked, which the next "yes", "no",
+"more" or "next" acts on. One small frozen dataclass per kind; this module alone reads them from
+and writes them to the session attributes (``{"kind": ..., field: value}``).
 
-Every kind and the fields it carries are listed here once. The session comes back from the
-device as JSON the skill wrote, but nothing guarantees that (verification says who sent a
-request, not that its attributes are sane), so a follow-up is read through ``well_formed``:
-one of unknown kind, with a missing field or a field of the wrong type, is dropped, and the
-turn is answered as if nothing were pending. The flows then read fields without re-checking.
+The session comes back from the device as JSON the skill wrote, but nothing guarantees that
+(verification says who sent a request, not that its attributes are sane), so ``from_session``
+returns None for a follow-up of unknown kind, a missing field or a field of the wrong type:
+the turn is then answered as if nothing were pending, and the flows read fields unchecked.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import MISSING, dataclass, fields
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 
 class Kind(StrEnum):
-    MORE = "more"  # more items of a topic remain
-    OFFER = "offer"  # "yes" opens a topic (or the routine)
-    CAUSE = "cause"  # "yes" tells the next cause
-    ANYTHING_ELSE = "anything_else"  # "no" ends, "yes" asks what
-    ROUTINE = "routine"  # "yes" or "next" goes on in the relief routine
-    TIMER_OFFER = "timer_offer"  # "yes" sets the step's timer
-    RESUME_OFFER = "resume_offer"  # "yes" picks up saved progress
-    SCREENING = "screening"  # a red-flag question waits for its answer
-    OUTCOME_MORE = "outcome_more"  # the rest of the check's outcome
-    NOTES_OFFER = "notes_offer"  # "yes" sends the appointment notes card
-    DELETE_DATA = "delete_data"  # "yes" deletes what is stored
+    MORE = "more"
+    OFFER = "offer"
+    CAUSE = "cause"
+    ANYTHING_ELSE = "anything_else"
+    ROUTINE = "routine"
+    TIMER_OFFER = "timer_offer"
+    RESUME_OFFER = "resume_offer"
+    SCREENING = "screening"
+    OUTCOME_MORE = "outcome_more"
+    NOTES_OFFER = "notes_offer"
+    DELETE_DATA = "delete_data"
+
+
+@dataclass(frozen=True)
+class MoreOfTopic:
+    """More items of a topic remain; "yes" or "more" says them from ``next``."""
+    kind: ClassVar[Kind] = Kind.MORE
+    topic: str
+    next: int
+    then: str | None = None  # the topic whose follow-up ends this one (after the emergency signs)
+
+
+@dataclass(frozen=True)
+class Offer:
+    """"Yes" opens ``topic`` (a topic id, or the routine's id); ``no_ends``: "no" says goodbye."""
+    kind: ClassVar[Kind] = Kind.OFFER
+    topic: str
+    then: str | None = None
+    no_ends: bool = False
+
+
+@dataclass(frozen=True)
+class NextCause:
+    """"Yes" tells about ``cause``, the next one in the list."""
+    kind: ClassVar[Kind] = Kind.CAUSE
+    cause: str
+
+
+@dataclass(frozen=True)
+class AnythingElse:
+    """"Anything else?": "no" ends, "yes" asks what."""
+    kind: ClassVar[Kind] = Kind.ANYTHING_ELSE
+
+
+@dataclass(frozen=True)
+class RoutineNext:
+    """In the relief routine at ``step``/``part``: "yes" or "next" goes on."""
+    kind: ClassVar[Kind] = Kind.ROUTINE
+    step: int
+    part: int
+
+
+@dataclass(frozen=True)
+class TimerOffer:
+    """"Yes" sets a timer for ``step``'s hold."""
+    kind: ClassVar[Kind] = Kind.TIMER_OFFER
+    step: int
+
+
+@dataclass(frozen=True)
+class ResumeOffer:
+    """"Yes" picks the routine up where the saved progress left it."""
+    kind: ClassVar[Kind] = Kind.RESUME_OFFER
+
+
+@dataclass(frozen=True)
+class ScreeningQuestion:
+    """The red-flag question ``question`` waits for its answer."""
+    kind: ClassVar[Kind] = Kind.SCREENING
+    question: str
+
+
+@dataclass(frozen=True)
+class OutcomeMore:
+    """The rest of the check's outcome, then the ``closing`` ("notes" or "relief")."""
+    kind: ClassVar[Kind] = Kind.OUTCOME_MORE
+    rest: tuple[str, ...]
+    closing: str
+    answers: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class NotesOffer:
+    """"Yes" sends the appointment notes card with ``answers``."""
+    kind: ClassVar[Kind] = Kind.NOTES_OFFER
+    answers: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DeleteData:
+    """"Yes" deletes what is stored about this user."""
+    kind: ClassVar[Kind] = Kind.DELETE_DATA
+
+
+FollowUp = (MoreOfTopic | Offer | NextCause | AnythingElse | RoutineNext | TimerOffer | ResumeOffer
+            | ScreeningQuestion | OutcomeMore | NotesOffer | DeleteData)
+Pending = FollowUp | None
+
+# What "more" or "next" carries on outside the routine (the MoreIntent handler), and what "next"
+# leaves to the routine when a routine is in the session.
+CONTINUED_BY_MORE = (MoreOfTopic, NextCause, Offer)
+NEXT_MEANS_ROUTINE = (RoutineNext, TimerOffer, ResumeOffer, AnythingElse)
+
+_CLASSES: dict[str, type] = {cls.kind.value: cls for cls in FollowUp.__args__}  # type: ignore[attr-defined]
+
+
+def to_session(follow_up: FollowUp) -> dict[str, Any]:
+    """The session form: the kind and every field, leaving out optional ones at their default."""
+    written: dict[str, Any] = {"kind": follow_up.kind.value}
+    for spec in fields(follow_up):
+        value = getattr(follow_up, spec.name)
+        if spec.default is MISSING or value != spec.default:
+            written[spec.name] = list(value) if isinstance(value, tuple) else value
+    return written
+
+
+def from_session(raw: Any) -> Pending:
+    """The follow-up in ``raw`` when the skill could have written it, else None."""
+    if type(raw) is not dict or type(raw.get("kind")) is not str or raw["kind"] not in _CLASSES:
+        return None
+    cls = _CLASSES[raw["kind"]]
+    values: dict[str, Any] = {}
+    for spec in fields(cls):
+        if spec.name not in raw:
+            if spec.default is MISSING:
+                return None
+            continue
+        value = raw[spec.name]
+        if not _FIELD_CHECKS[spec.name](value) and not (spec.default is None and value is None):
+            return None
+        values[spec.name] = tuple(value) if spec.name == "rest" else value
+    return cls(**values)
+
+
+def screening_answer_ok(answer: Any) -> bool:
+    """An answer the check could have recorded: a word, or a duration in days."""
+    if type(answer) is str:
+        return answer in {"yes", "no", "unsure", "unknown"}
+    return type(answer) in (int, float) and math.isfinite(answer) and 0 <= answer <= 365_000
 
 
 def _text(value: Any) -> bool:
@@ -35,51 +165,11 @@ def _count(value: Any) -> bool:
     return type(value) is int and 0 <= value < 10_000
 
 
-def _flag(value: Any) -> bool:
-    return type(value) is bool
-
-
-def _texts(value: Any) -> bool:
-    return type(value) is list and all(type(item) is str for item in value)
-
-
-def _answers(value: Any) -> bool:
-    return type(value) is dict and all(type(key) is str and screening_answer_ok(answer) for key, answer in value.items())
-
-
-# kind -> (required fields, optional fields), each field -> its check
-FIELDS: dict[Kind, tuple[dict[str, Any], dict[str, Any]]] = {
-    Kind.MORE: ({"topic": _text, "next": _count}, {"then": _text}),
-    Kind.OFFER: ({"topic": _text}, {"then": _text, "no_ends": _flag}),
-    Kind.CAUSE: ({"cause": _text}, {}),
-    Kind.ANYTHING_ELSE: ({}, {}),
-    Kind.ROUTINE: ({"step": _count, "part": _count}, {}),
-    Kind.TIMER_OFFER: ({"step": _count}, {}),
-    Kind.RESUME_OFFER: ({}, {}),
-    Kind.SCREENING: ({"question": _text}, {}),
-    Kind.OUTCOME_MORE: ({"rest": _texts, "closing": _text, "answers": _answers}, {}),
-    Kind.NOTES_OFFER: ({"answers": _answers}, {}),
-    Kind.DELETE_DATA: ({}, {}),
+_FIELD_CHECKS = {
+    "topic": _text, "then": _text, "cause": _text, "question": _text, "closing": _text,
+    "next": _count, "step": _count, "part": _count,
+    "no_ends": lambda value: type(value) is bool,
+    "rest": lambda value: type(value) is list and all(type(item) is str for item in value),
+    "answers": lambda value: type(value) is dict and all(type(key) is str and screening_answer_ok(answer)
+                                                         for key, answer in value.items()),
 }
-KINDS = frozenset(kind.value for kind in Kind)
-
-
-def well_formed(raw: Any) -> dict[str, Any] | None:
-    """``raw`` when it is a follow-up this skill could have written, else None."""
-    if type(raw) is not dict or type(raw.get("kind")) is not str or raw["kind"] not in KINDS:
-        return None
-    required, optional = FIELDS[Kind(raw["kind"])]
-    for name, check in required.items():
-        if name not in raw or not check(raw[name]):
-            return None
-    for name, check in optional.items():
-        if name in raw and not check(raw[name]):
-            return None
-    return raw
-
-
-def screening_answer_ok(answer: Any) -> bool:
-    """An answer the check could have recorded: a word, or a duration in days."""
-    if type(answer) is str:
-        return answer in {"yes", "no", "unsure", "unknown"}
-    return type(answer) in (int, float) and math.isfinite(answer) and 0 <= answer <= 365_000

@@ -8,11 +8,10 @@ stored per user so a later visit can offer to pick up (only progress, never symp
 A step with parts (three stretches, say) takes one turn per part, so no turn runs past about
 90 seconds of listening.
 
-Pending follow-ups this flow sets (see flows/answers.py for the others):
-  {"kind": "routine", "step": n, "part": k}   - "yes" or "next" goes on from there
-  {"kind": "timer_offer", "step": n}          - "yes" sets the step's timer
-  {"kind": "resume_offer"}                    - "yes" or "continue" picks up saved progress
-  {"kind": "offer", "topic": routine id}      - set by the answers; "yes" starts the routine
+The follow-ups this flow sets (flows/pending.py): RoutineNext ("yes" or "next" goes on from
+there), TimerOffer ("yes" sets the step's timer), ResumeOffer ("yes" or "continue" picks up saved
+progress) and, after the last step, an Offer of the routine's follow-up topic. The answers offer
+the routine itself as an Offer of the routine's id.
 """
 from __future__ import annotations
 
@@ -23,11 +22,8 @@ from typing import Any
 from ..content import LocaleContent
 from ..reply import Pause, Reply, Segment
 from ..routine import Hold, Pacing, Part, Routine, Step
-from .answers import Pending
+from .pending import Offer, Pending, ResumeOffer, RoutineNext, TimerOffer
 
-ROUTINE_PENDING = "routine"
-TIMER_PENDING = "timer_offer"
-RESUME_PENDING = "resume_offer"
 MAX_AGE = timedelta(days=7)
 WORDS_PER_SECOND = 2.5  # Alexa's normal speaking rate, about 150 words a minute
 MAX_LISTENING_SECONDS = 90.0
@@ -207,7 +203,7 @@ def step_reply(content: LocaleContent, progress: Progress, lead: list[Segment] |
     if step.timer and progress.part == step.part_count:
         question = phrase(content, "timer_offer", minutes=step.timer.minutes)
         reprompt = phrase(content, "timer_offer_reprompt", minutes=step.timer.minutes)
-        pending: Pending = {"kind": TIMER_PENDING, "step": progress.step}
+        pending: Pending = TimerOffer(progress.step)
     else:
         question = phrase(content, "ready_finish" if is_last(routine, progress) else "ready_next")
         reprompt = phrase(content, "step_reprompt")
@@ -220,7 +216,7 @@ def step_reply(content: LocaleContent, progress: Progress, lead: list[Segment] |
 
 
 def routine_pending(progress: Progress) -> Pending:
-    return {"kind": ROUTINE_PENDING, "step": progress.step, "part": progress.part}
+    return RoutineNext(progress.step, progress.part)
 
 
 def step_card(content: LocaleContent, step: Step) -> str:
@@ -252,7 +248,7 @@ def finished_reply(content: LocaleContent, lead: list[Segment] | None = None) ->
     speech = [*(lead or []), content.say(routine.outro), question]
     reply = Reply(speech=speech, reprompt=[content.say(routine.follow_up_reprompt)], card_title=routine.title,
                   card_text=routine_card(content))
-    return reply, {"kind": "offer", "topic": routine.offer}
+    return reply, Offer(routine.offer)
 
 
 def resume_offer_reply(content: LocaleContent, progress: Progress, lead: list[Segment] | None = None) -> tuple[Reply, Pending]:
@@ -260,7 +256,7 @@ def resume_offer_reply(content: LocaleContent, progress: Progress, lead: list[Se
     step = content.routine.step(progress.step)
     values = {"number": progress.step, "title": step.title}
     return Reply(speech=[*(lead or []), phrase(content, "resume_offer", **values)],
-                 reprompt=[phrase(content, "resume_offer_reprompt", **values)]), {"kind": RESUME_PENDING}
+                 reprompt=[phrase(content, "resume_offer_reprompt", **values)]), ResumeOffer()
 
 
 def where_reply(content: LocaleContent, progress: Progress) -> tuple[Reply, Pending]:

@@ -4,10 +4,9 @@ the rule table (from content) says about a set of answers. No ASK types here.
 State kept in the session between turns (never stored per user):
   {"answers": {question id: "yes" | "no" | "unsure" | days (number) | "unknown"},
    "retries": {question id: count}}
-The question being asked is the pending follow-up {"kind": "screening", "question": id}.
-After the outcome, session-only follow-ups carry what is left to say:
-  {"kind": "outcome_more", "rest": [texts], "closing": "notes" | "relief", "answers": {...}}
-  {"kind": "notes_offer", "answers": {...}}  - "yes" sends the notes card, "no" doesn't
+The question being asked is the pending follow-up ScreeningQuestion (flows/pending.py). After
+the outcome, session-only follow-ups carry what is left to say: OutcomeMore (the rest, then the
+closing, "notes" or "relief") and NotesOffer ("yes" sends the notes card, "no" doesn't).
 """
 from __future__ import annotations
 
@@ -17,15 +16,13 @@ from typing import Any
 
 from ..content import LocaleContent, Question, Rule, Screening
 from ..reply import Reply, Segment, heard_words
-from .answers import Pending
-from .pending import screening_answer_ok
+from .pending import AnythingElse, NotesOffer, Offer, OutcomeMore, Pending, ScreeningQuestion, screening_answer_ok
 
 YES, NO, UNSURE = "yes", "no", "unsure"
 UNKNOWN = "unknown"
 DURATION = "duration"
 MAX_DURATION_RETRIES = 1
 MAX_WORDS_BEFORE_QUESTION = 60  # what a listener can take in before being asked something
-PENDING_KIND = "screening"
 
 
 @dataclass
@@ -128,7 +125,7 @@ def evaluate(rules: tuple[Rule, ...], answers: dict[str, Any]) -> list[Rule]:
 def question_reply(content: LocaleContent, question: Question, lead: list[Segment]) -> tuple[Reply, Pending]:
     ask = content.say(question.ask)
     reply = Reply(speech=[*lead, ask], reprompt=[content.say(question.reprompt)])
-    return reply, {"kind": PENDING_KIND, "question": question.id}
+    return reply, ScreeningQuestion(question.id)
 
 
 def advance(content: LocaleContent, state: ScreeningState, lead: list[Segment]) -> tuple[Reply, Pending, bool]:
@@ -189,15 +186,15 @@ def outcome_chunk(content: LocaleContent, parts: list[str], closing: str, answer
     said, rest = _fit(parts, content.pronounce)
     if rest:
         question = content.say(texts["outcome_more"])
-        pending: Pending = {"kind": "outcome_more", "rest": rest, "closing": closing, "answers": answers}
+        pending: Pending = OutcomeMore(tuple(rest), closing, answers)
         reprompt = question
     elif closing == "notes":
         question = content.say(texts["notes_offer"])
-        pending = {"kind": "notes_offer", "answers": answers}
+        pending = NotesOffer(answers)
         reprompt = content.say(texts["notes_offer_reprompt"])
     else:
         question = reprompt = content.say(texts["outcome_offer"])
-        pending = {"kind": "offer", "topic": "relief", "no_ends": True}
+        pending = Offer(content.routine.id, no_ends=True)
     return Reply(speech=[*said, question], reprompt=[reprompt]), pending
 
 
@@ -222,7 +219,7 @@ def notes_reply(content: LocaleContent, answers: dict[str, Any], send: bool) -> 
         reply.card_title = content.say(texts["notes_card_title"])
         reply.card_text = appointment_notes(content, state, evaluate(content.screening.rules, state.answers))
         reply.card_standard = True
-    return reply, {"kind": "anything_else"}
+    return reply, AnythingElse()
 
 
 def _unsure_note(content: LocaleContent, unsure: list[Question]) -> str:

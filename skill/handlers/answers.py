@@ -1,7 +1,8 @@
 """Handlers for the questions people ask: each picks a topic or cause and lets the flow speak."""
 from __future__ import annotations
 
-from ..flows.answers import Pending, cause_reply, topic_reply, which_cause_reply
+from ..flows.answers import cause_reply, topic_reply, which_cause_reply
+from ..flows.pending import Pending
 from ..reply import Reply
 from ..slots import SlotCatalog, SlotCatalogs, heard_value, resolved_id, slot_of
 from .base import IntentHandler, Turn

@@ -7,7 +7,7 @@ from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import IntentRequest, Response
 
 from ..content import LocaleContent
-from ..flows.answers import Pending
+from ..flows.pending import Pending, to_session
 from ..reply import Reply, Segment, render
 from .interceptors import DISCLAIMER_DUE, DISCLAIMER_SPOKEN
 
@@ -47,7 +47,7 @@ class Turn:
 
     def respond(self, reply: Reply, pending: Pending = None) -> Response:
         if pending and not reply.ends_session:
-            self.session["pending"] = pending
+            self.session["pending"] = to_session(pending)
         return render(reply, self.handler_input.response_builder, self.content.pronounce)
 
 

@@ -8,7 +8,8 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import Response
 
-from ..flows.answers import Pending, ask, continue_pending, decline_pending, goodbye, welcome
+from ..flows.answers import ask, continue_pending, decline_pending, goodbye, welcome
+from ..flows.pending import CONTINUED_BY_MORE, Pending, to_session
 from ..persistence import StoreError
 from ..reply import Reply, replayable
 from .base import IntentHandler, RequestTypeHandler, Turn
@@ -78,7 +79,7 @@ class MoreHandler(IntentHandler):
     intent_names = ("AMAZON.MoreIntent", "AMAZON.NextIntent")
 
     def answer(self, turn: Turn) -> tuple[Reply, Pending]:
-        if turn.pending and turn.pending.get("kind") in {"more", "cause", "offer"}:
+        if isinstance(turn.pending, CONTINUED_BY_MORE):
             continued = continue_pending(turn.content, turn.pending)
             if continued:
                 return continued
@@ -106,7 +107,7 @@ class RepeatHandler(IntentHandler):
             reply, pending = ask(turn.content, "nothing_to_repeat", "what_else_reprompt")
             return turn.respond(reply, pending)
         if turn.pending:
-            turn.session["pending"] = turn.pending
+            turn.session["pending"] = to_session(turn.pending)
         builder = handler_input.response_builder.speak(speech).ask(reprompt)
         return builder.set_should_end_session(False).response
 

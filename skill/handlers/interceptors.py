@@ -9,7 +9,7 @@ from ask_sdk_model import Response
 
 from ..content import Content
 from ..persistence import StoreError, user_id_of
-from ..flows.pending import well_formed
+from ..flows.pending import from_session
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +36,14 @@ class PendingFollowUpInterceptor(AbstractRequestInterceptor):
     """Move the pending follow-up out of the session so a stale one never outlives its question.
 
     Handlers that ask a new question set a new one; Repeat puts the same one back. One the
-    skill could not have written is dropped here (flows/pending.py).
+    skill could not have written is dropped here (flows/pending.py); handlers see it typed.
     """
 
     def process(self, handler_input: HandlerInput) -> None:
         if handler_input.request_envelope.session is None:
             return
         session = handler_input.attributes_manager.session_attributes
-        handler_input.attributes_manager.request_attributes["pending"] = well_formed(session.pop("pending", None))
+        handler_input.attributes_manager.request_attributes["pending"] = from_session(session.pop("pending", None))
 
 
 class DisclaimerDueInterceptor(AbstractRequestInterceptor):

@@ -24,7 +24,8 @@ from ask_sdk_model.interfaces.connections import SendRequestDirective
 
 from ..alexa_api import TIMERS_SCOPE, AlexaApiError, ApiAccess, NotPermitted, TimersClient, announcement_timer
 from ..flows import relief
-from ..flows.answers import Pending, goodbye, welcome
+from ..flows.answers import goodbye, welcome
+from ..flows.pending import CONTINUED_BY_MORE, NEXT_MEANS_ROUTINE, Offer, Pending, ResumeOffer, RoutineNext, TimerOffer
 from ..flows.relief import Progress
 from ..persistence import StoreError, user_id_of
 from ..reply import Reply, Segment
@@ -37,8 +38,6 @@ log = logging.getLogger(__name__)
 ROUTINE_KEY = "routine"  # session and persistent: the progress record
 UNSAVED_TOLD = "routine_unsaved_told"  # session: the user already heard that progress can't be saved
 TIMER_TOKEN = "timer"  # Connections.SendRequest token prefix: "timer:<step>"
-# Pending follow-ups after which "next" means the routine (after "anything else?" too: nothing else is open).
-NEXT_MEANS_ROUTINE = {relief.ROUTINE_PENDING, relief.TIMER_PENDING, relief.RESUME_PENDING, "anything_else"}
 YES, NO, NEXT, MORE = "AMAZON.YesIntent", "AMAZON.NoIntent", "AMAZON.NextIntent", "AMAZON.MoreIntent"
 
 Clock = Callable[[], datetime]
@@ -50,9 +49,8 @@ def utc_now() -> datetime:
 
 # --- pure predicates over this request's state (for can_handle) -------------------------------
 
-def pending_of(handler_input: HandlerInput) -> dict:
-    pending = handler_input.attributes_manager.request_attributes.get("pending")
-    return pending if isinstance(pending, dict) else {}
+def pending_of(handler_input: HandlerInput) -> Pending:
+    return handler_input.attributes_manager.request_attributes.get("pending")
 
 
 def routine_record(handler_input: HandlerInput) -> dict | None:
@@ -79,7 +77,7 @@ def routine_offered(handler_input: HandlerInput) -> bool:
     """The last answer offered the routine ("would you like some ways to ease it?")."""
     pending = pending_of(handler_input)
     content = handler_input.attributes_manager.request_attributes.get("content")
-    return pending.get("kind") == "offer" and content is not None and pending.get("topic") == content.routine.id
+    return isinstance(pending, Offer) and content is not None and pending.topic == content.routine.id
 
 
 # --- loading, keeping and forgetting progress -------------------------------------------------
@@ -254,7 +252,7 @@ class ResumeOfferAnswerHandler(RoutineIntentHandler):
     dispatch_keys = (YES, NO)
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return intent_is(handler_input, YES, NO) and pending_of(handler_input).get("kind") == relief.RESUME_PENDING
+        return intent_is(handler_input, YES, NO) and isinstance(pending_of(handler_input), ResumeOffer)
 
     def reply_to(self, turn: RoutineTurn) -> tuple[Reply, Pending]:
         if turn.progress is None:
@@ -273,11 +271,11 @@ class RoutineNextHandler(RoutineIntentHandler):
     dispatch_keys = (YES, MORE, NEXT)
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        kind = pending_of(handler_input).get("kind")
+        pending = pending_of(handler_input)
         if intent_is(handler_input, YES, MORE):
-            return kind == relief.ROUTINE_PENDING
-        if intent_is(handler_input, NEXT):
-            return routine_record(handler_input) is not None and (kind is None or kind in NEXT_MEANS_ROUTINE)
+            return isinstance(pending, RoutineNext)
+        if intent_is(handler_input, NEXT):  # after "anything else?" too: nothing else is open
+            return routine_record(handler_input) is not None and (pending is None or isinstance(pending, NEXT_MEANS_ROUTINE))
         return False
 
     def reply_to(self, turn: RoutineTurn) -> tuple[Reply, Pending]:
@@ -289,11 +287,10 @@ class NextWithoutRoutineHandler(IntentHandler):
 
     intent_names = (NEXT,)
     dispatch_keys = intent_names
-    CONTINUED_ELSEWHERE = {"more", "cause", "offer"}  # MoreHandler carries these on
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return (intent_is(handler_input, NEXT) and routine_record(handler_input) is None
-                and pending_of(handler_input).get("kind") not in self.CONTINUED_ELSEWHERE)
+                and not isinstance(pending_of(handler_input), CONTINUED_BY_MORE))  # MoreHandler carries these on
 
     def answer(self, turn: Turn) -> tuple[Reply, Pending]:
         return relief.no_routine_reply(turn.content)
@@ -305,7 +302,7 @@ class RoutineNoHandler(RoutineIntentHandler):
     dispatch_keys = (NO,)
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return intent_is(handler_input, NO) and pending_of(handler_input).get("kind") == relief.ROUTINE_PENDING
+        return intent_is(handler_input, NO) and isinstance(pending_of(handler_input), RoutineNext)
 
     def reply_to(self, turn: RoutineTurn) -> tuple[Reply, Pending]:
         if turn.progress is None:
@@ -502,7 +499,7 @@ class TimerOfferHandler(RoutineIntentHandler):
     dispatch_keys = (YES, NO)
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return intent_is(handler_input, YES, NO) and pending_of(handler_input).get("kind") == relief.TIMER_PENDING
+        return intent_is(handler_input, YES, NO) and isinstance(pending_of(handler_input), TimerOffer)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = RoutineTurn(handler_input, self.clock)

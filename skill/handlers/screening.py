@@ -13,11 +13,11 @@ from ask_sdk_model import Intent, IntentConfirmationStatus, Slot, SlotConfirmati
 from ask_sdk_model.dialog import ElicitSlotDirective
 
 from ..content import LocaleContent, Question
-from ..flows.answers import Pending, ask
+from ..flows.answers import ask
+from ..flows.pending import AnythingElse, NotesOffer, OutcomeMore, Pending, ScreeningQuestion
 from ..flows.screening import (
     DURATION,
     NO,
-    PENDING_KIND,
     UNKNOWN,
     UNSURE,
     YES,
@@ -44,9 +44,7 @@ DURATION_PHRASE_SLOT = "duration_phrase"
 def asked_question(handler_input: HandlerInput) -> str | None:
     """The screening question waiting for an answer in this turn, if any."""
     pending = handler_input.attributes_manager.request_attributes.get("pending")
-    if isinstance(pending, dict) and pending.get("kind") == PENDING_KIND:
-        return pending.get("question")
-    return None
+    return pending.question if isinstance(pending, ScreeningQuestion) else None
 
 
 class ScreeningTurn:
@@ -74,8 +72,8 @@ class ScreeningTurn:
             self.turn.session.pop(SESSION_KEY, None)
         else:
             self.turn.session[SESSION_KEY] = self.state.to_session()
-        if pending and pending.get("kind") == PENDING_KIND:
-            question = self.content.screening.question(pending["question"])
+        if isinstance(pending, ScreeningQuestion):
+            question = self.content.screening.question(pending.question)
             updated = self.updated_intent(question)
             reply.directives.append(ElicitSlotDirective(updated_intent=updated, slot_to_elicit=question.slot))
         return self.turn.respond(reply, pending)
@@ -278,27 +276,24 @@ class OutcomeFollowUpHandler(IntentHandler):
     """After the outcome: "shall I go on?" (yes or more goes on; no skips to the safety net and
     the closing question) and "shall I put notes in your Alexa app?" (the card only after yes)."""
 
-    KINDS = ("outcome_more", "notes_offer")
     intent_names = ("AMAZON.YesIntent", "AMAZON.NoIntent", "AMAZON.MoreIntent", "AMAZON.NextIntent")
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         pending = handler_input.attributes_manager.request_attributes.get("pending")
-        kind = pending.get("kind") if isinstance(pending, dict) else None
-        if kind not in self.KINDS or not super().can_handle(handler_input):
+        if not isinstance(pending, (OutcomeMore, NotesOffer)) or not super().can_handle(handler_input):
             return False
-        return kind == "outcome_more" or intent_name(handler_input) in self.intent_names[:2]
+        return isinstance(pending, OutcomeMore) or intent_name(handler_input) in self.intent_names[:2]
 
     def answer(self, turn: Turn) -> tuple[Reply, Pending]:
         pending = turn.pending
-        answers = pending.get("answers") if isinstance(pending.get("answers"), dict) else {}
         said_no = intent_name(turn.handler_input) == "AMAZON.NoIntent"
-        if pending["kind"] == "notes_offer":
-            return notes_reply(turn.content, answers, send=not said_no)
-        rest = [str(part) for part in pending.get("rest") or []]
-        parts = rest[-1:] if said_no else rest
-        closing = "notes" if pending.get("closing") == "notes" else "relief"
+        if isinstance(pending, NotesOffer):
+            return notes_reply(turn.content, pending.answers, send=not said_no)
+        assert isinstance(pending, OutcomeMore)  # can_handle let nothing else through
+        parts = list(pending.rest[-1:] if said_no else pending.rest)
+        closing = "notes" if pending.closing == "notes" else "relief"
         return outcome_chunk(turn.content, parts or [turn.content.say(turn.content.screening.texts["safety_net"])],
-                             closing, answers)
+                             closing, pending.answers)
 
 
 class ScreeningCommandHandler(IntentHandler):
@@ -395,7 +390,7 @@ class PrivacyHandler(IntentHandler):
         if screening.asked is not None:
             return screening.ask_again([privacy])
         reply, _ = ask(screening.content, "anything_else", "anything_else_reprompt", opening=[privacy])
-        return screening.turn.respond(reply, {"kind": "anything_else"})
+        return screening.turn.respond(reply, AnythingElse())
 
 
 class ExplainOutsideScreeningHandler(IntentHandler):

@@ -10,7 +10,8 @@ import logging
 
 from ask_sdk_core.handler_input import HandlerInput
 
-from ..flows.answers import Pending, ask
+from ..flows.answers import ask
+from ..flows.pending import DeleteData, Pending
 from ..persistence import StoreError
 from ..reply import Reply
 from .base import IntentHandler, Turn
@@ -18,7 +19,6 @@ from .relief import ROUTINE_KEY, intent_is, pending_of
 
 log = logging.getLogger(__name__)
 
-DELETE_PENDING = "delete_data"
 
 
 class DeleteDataHandler(IntentHandler):
@@ -28,7 +28,7 @@ class DeleteDataHandler(IntentHandler):
 
     def answer(self, turn: Turn) -> tuple[Reply, Pending]:
         reply, _ = ask(turn.content, "delete_data_confirm", "delete_data_confirm_reprompt")
-        return reply, {"kind": DELETE_PENDING}
+        return reply, DeleteData()
 
 
 class DeleteDataAnswerHandler(IntentHandler):
@@ -38,7 +38,7 @@ class DeleteDataAnswerHandler(IntentHandler):
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return (intent_is(handler_input, *self.dispatch_keys)
-                and pending_of(handler_input).get("kind") == DELETE_PENDING)
+                and isinstance(pending_of(handler_input), DeleteData))
 
     def answer(self, turn: Turn) -> tuple[Reply, Pending]:
         if intent_is(turn.handler_input, "AMAZON.NoIntent"):

@@ -25,6 +25,7 @@ from .. import build
 from ..content import LocaleContent, Text, iter_texts
 from ..flows import answers, relief, screening
 from ..flows.relief import Progress
+from ..flows.pending import OutcomeMore
 from ..flows.screening import NO, UNKNOWN, UNSURE, YES, ScreeningState
 from ..reply import MAX_BREAK_SECONDS, MAX_CARD_CHARS, MAX_SPEECH_CHARS, Reply, Segment, heard_text, to_ssml, word_count
 
@@ -248,9 +249,9 @@ def _screening_replies(content: LongestWords) -> Iterator[tuple[str, Reply]]:
         reply, pending = screening.outcome_reply(content, ScreeningState(answers))
         yield label, reply
         turn = 1
-        while pending and pending["kind"] == "outcome_more":
+        while isinstance(pending, OutcomeMore):
             turn += 1
-            reply, pending = screening.outcome_chunk(content, pending["rest"], pending["closing"], answers)
+            reply, pending = screening.outcome_chunk(content, list(pending.rest), pending.closing, answers)
             yield f"{label}, part {turn}", reply
     for send in (True, False):
         yield f"screening notes {'sent' if send else 'declined'}", screening.notes_reply(content, answers, send)[0]
