@@ -1,4 +1,4 @@
-"""create_app(): configuration, content, store, skill and HTTP edge, built in that order.
+"""create_app(): configuration, then content, store and skill (skill/assemble.py), then the HTTP edge.
 
 Anything wrong with content or configuration raises here, naming the file or key, so the
 server refuses to start rather than answering users badly.
@@ -11,32 +11,26 @@ from collections.abc import Mapping
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
-from .alexa_api import TimersClient
-from .build import build_skill, known_intents
+from .assemble import Words, assemble
 from .certificates import SigningCertificates, load_trust_roots
 from .config import Config, ConfigError
-from .content import load_content
-from .observability import Metrics, ObservedStore, configure_logging
-from .persistence import open_store
-from .slots import load_catalogs
-from .verify import RequestVerifier
 from .fast_edge import FastAlexaEdge
+from .observability import configure_logging
+from .verify import RequestVerifier
 from .web import AlexaEdge, alexa_blueprint
 
 MAX_BODY_BYTES = 64 * 1024
 log = logging.getLogger(__name__)
 
 
-def create_app(config: Config | Mapping[str, str] | None = None) -> Flask:
-    """Build the whole service. `config` may be a Config, an env-like mapping, or None (os.environ)."""
+def create_app(config: Config | Mapping[str, str] | None = None, words: Words | None = None) -> Flask:
+    """Build the whole service. `config` may be a Config, an env-like mapping, or None (os.environ);
+    `words`, content and models already loaded from the configured directories."""
     if not isinstance(config, Config):
         config = Config.from_env(config)
     configure_logging(config.log_level)
-    content = load_content(config.content_dir)
-    catalog = load_catalogs(config.model_dir)
-    metrics = Metrics(known_intents=known_intents(catalog))  # any other intent is counted as "other"
-    store = ObservedStore(open_store(config.database_url), metrics)  # counts StoreErrors
-    skill = build_skill(content, store, catalog, TimersClient(timeout=config.alexa_api_timeout))
+    parts = assemble(config, words)
+    skill, store, metrics = parts.skill, parts.store, parts.metrics
     verifier = _verifier(config)
 
     app = Flask(__name__)

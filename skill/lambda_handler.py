@@ -1,4 +1,4 @@
-"""AWS Lambda entry point: the same skill as the web service (same `build_skill`), built once
+"""AWS Lambda entry point: the same skill as the web service (same `assemble`), built once
 per container and reused by every warm invocation.
 
 Alexa calls the function directly: the Alexa Skills Kit trigger (infra/aws/template.yaml) lets
@@ -21,10 +21,8 @@ from typing import Any
 
 from ask_sdk_model import RequestEnvelope
 
-from .alexa_api import TimersClient
-from .build import build_skill
+from .assemble import Words, assemble
 from .config import Config
-from .content import load_content
 from .dispatch import LeanInvoker
 from .envelope import EnvelopeReader, ResponseWriter
 from .envelope_limits import envelope_problem
@@ -32,14 +30,11 @@ from .observability import (
     REQUEST_LOGGER,
     LineFormatter,
     Metrics,
-    ObservedStore,
     RequestLog,
     RequestRecord,
     configure_logging,
     observe_request,
 )
-from .persistence import open_store
-from .slots import load_catalogs
 from .verify import VerificationError, check_application_id
 
 REFUSED, FAILED = 400, 500
@@ -58,18 +53,16 @@ class LambdaSkill:
     request_log: RequestLog = field(default_factory=RequestLog)
 
     @classmethod
-    def from_config(cls, config: Config) -> "LambdaSkill":
-        """Content, interaction model, store and skill; any problem raises here, naming it.
+    def from_config(cls, config: Config, words: Words | None = None) -> LambdaSkill:
+        """Content, interaction model, store and skill, as the web app has them (skill/assemble.py);
+        any problem raises here, naming it.
 
         Nobody can scrape ``/metrics`` from a Lambda container, but counting into a ``Metrics``
         of its own keeps the one observed path of the web edge (and ``ObservedStore`` needs it).
         """
         configure_runtime_logging(config.log_level)
-        content = load_content(config.content_dir)
-        metrics = Metrics()
-        store = ObservedStore(open_store(config.database_url), metrics)  # store errors reach the line
-        skill = build_skill(content, store, load_catalogs(config.model_dir), TimersClient(timeout=config.alexa_api_timeout))
-        return cls(LeanInvoker(skill), config.skill_id, metrics)
+        parts = assemble(config, words)
+        return cls(LeanInvoker(parts.skill), config.skill_id, parts.metrics)
 
     def handle(self, event: dict[str, Any]) -> dict[str, Any]:
         """Event in, response envelope out, as the Alexa Skills Kit trigger expects; one log line.

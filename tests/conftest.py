@@ -14,7 +14,10 @@ from pki import DEFAULT_URL, FakeClock, TestPKI, shared_pki, signed_headers
 from store_servers import (  # noqa: F401 (fixtures for the store, Lambda and resilience tests)
     dynamodb_endpoint, dynamodb_table, postgres_schema_url, postgres_url, private_postgres)
 from skill.app import create_app
+from skill.assemble import Words
 from skill.config import REPO_ROOT, Config
+
+CONTENT_DIR, MODEL_DIR = REPO_ROOT / "content", REPO_ROOT / "interaction_model"
 
 
 # Slot values this short, or this common in the skill's own log lines, say nothing about a user.
@@ -65,8 +68,8 @@ def make_config(tmp_path: Path, pki: TestPKI, ca_file: str) -> Callable[..., Con
             ca_file=ca_file,
             database_url=f"sqlite:///{tmp_path / 'skill.db'}",
             cert_fetcher=lambda url: chains[url],
-            content_dir=REPO_ROOT / "content",
-            model_dir=REPO_ROOT / "interaction_model",
+            content_dir=CONTENT_DIR,
+            model_dir=MODEL_DIR,
         )
         values.update(overrides)
         return Config(**values)
@@ -74,9 +77,28 @@ def make_config(tmp_path: Path, pki: TestPKI, ca_file: str) -> Callable[..., Con
     return build
 
 
+@pytest.fixture(scope="session")
+def shared_words() -> Words:
+    """The repository's content and interaction models, read and checked once per test run
+    (create_app reads them itself whenever a test points it at other directories)."""
+    return Words.load(CONTENT_DIR, MODEL_DIR)
+
+
 @pytest.fixture
-def app(make_config: Callable[..., Config]) -> Flask:
-    return create_app(make_config())
+def make_app(make_config: Callable[..., Config], shared_words: Words) -> Callable[..., Flask]:
+    """``make_app(config)`` or ``make_app(**overrides)``: create_app over the shared words."""
+
+    def build(config: Config | None = None, **overrides: Any) -> Flask:
+        config = config or make_config(**overrides)
+        shared = shared_words if (config.content_dir, config.model_dir) == (CONTENT_DIR, MODEL_DIR) else None
+        return create_app(config, words=shared)
+
+    return build
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import pytest
 
 from conversation import fixture, now_iso
 from pki import TestPKI, signed_headers
-from skill.app import create_app
 from skill.fast_edge import FastAlexaEdge
 
 
@@ -53,10 +52,10 @@ CASES: dict[str, Callable[[TestPKI], tuple[bytes, dict[str, str]]]] = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_fast_edge_answers_like_flask(case: str, make_config: Callable, pki: TestPKI) -> None:
+def test_fast_edge_answers_like_flask(case: str, make_app: Callable, pki: TestPKI) -> None:
     body, headers = CASES[case](pki)
-    fast_app = create_app(make_config())
-    slow_app = create_app(make_config(database_url="sqlite:///:memory:"))
+    fast_app = make_app()
+    slow_app = make_app(database_url="sqlite:///:memory:")
     assert isinstance(fast_app.wsgi_app, FastAlexaEdge)
     fast = _call(fast_app.wsgi_app, _environ(body, headers))
     slow = _call(slow_app.wsgi_app.fallback, _environ(body, headers))
@@ -70,8 +69,8 @@ def test_fast_edge_answers_like_flask(case: str, make_config: Callable, pki: Tes
     {"HTTP_TRANSFER_ENCODING": "chunked"},
     {"PATH_INFO": "/healthz", "REQUEST_METHOD": "GET"},
 ])
-def test_unusual_requests_go_to_flask(extra: dict[str, str], make_config: Callable) -> None:
-    app = create_app(make_config())
+def test_unusual_requests_go_to_flask(extra: dict[str, str], make_app: Callable) -> None:
+    app = make_app()
     seen: list[dict[str, Any]] = []
     edge = app.wsgi_app
     edge.fallback = lambda environ, start_response: seen.append(environ) or [b""]

@@ -49,7 +49,7 @@ def variants(pki):
 
 
 @pytest.fixture
-def edge(make_config, variants):
+def edge(make_app, variants):
     made, chains = variants
 
     def fetch(url: str) -> bytes:
@@ -57,7 +57,7 @@ def edge(make_config, variants):
             raise OSError("HTTP 404")
         return chains[url]
 
-    return create_app(make_config(cert_fetcher=fetch)).test_client(), made
+    return make_app(cert_fetcher=fetch).test_client(), made
 
 
 def signed(made, name: str, body: bytes, url: str | None = None) -> dict[str, str]:
@@ -116,9 +116,9 @@ def test_rule_2_a_certificate_url_off_amazons_bucket_is_rejected_before_download
     "https://s3.amazonaws.com:443/echo.api/good",
     "https://s3.amazonaws.com/echo.api/../echo.api/good",
 ])
-def test_rule_2_equivalent_spellings_of_the_url_are_accepted(edge, make_config, variants, url):
+def test_rule_2_equivalent_spellings_of_the_url_are_accepted(edge, make_app, variants, url):
     made, chains = variants
-    client = create_app(make_config(cert_fetcher=lambda _: chains[BASE + "good"])).test_client()
+    client = make_app(cert_fetcher=lambda _: chains[BASE + "good"]).test_client()
     body = launch_body()
     assert client.post("/alexa", data=body, headers=signed(made, "good", body, url=url)).status_code == 200
 
@@ -189,9 +189,9 @@ def test_rule_7_a_request_for_another_skill_is_rejected(edge, caplog):
     assert_rejected(client.post("/alexa", data=body, headers=signed(made, "good", body)), "application id mismatch", caplog)
 
 
-def test_without_a_configured_skill_id_any_application_is_served(make_config, variants):
+def test_without_a_configured_skill_id_any_application_is_served(make_app, variants):
     made, chains = variants
-    client = create_app(make_config(skill_id=None, cert_fetcher=lambda url: chains[url])).test_client()
+    client = make_app(skill_id=None, cert_fetcher=lambda url: chains[url]).test_client()
     envelope = json.loads(launch_body())
     envelope["context"]["System"]["application"]["applicationId"] = "amzn1.ask.skill.another"
     body = json.dumps(envelope).encode()

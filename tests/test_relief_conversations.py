@@ -23,8 +23,6 @@ from flask import Flask
 
 from conversation import Conversation, Turn, fixture, now_iso
 from skill.alexa_api import TIMERS_SCOPE
-from skill.app import create_app
-from skill.config import Config
 from skill.persistence import user_key
 from test_limits import response_problems
 
@@ -90,9 +88,9 @@ def alexa_api() -> Iterator[AlexaApiStandIn]:
 
 
 @pytest.fixture
-def app(make_config: Callable[..., Config]) -> Flask:
+def app(make_app: Callable[..., Flask]) -> Flask:
     """The app with a short Alexa API timeout, so a slow API test is quick."""
-    return create_app(make_config(alexa_api_timeout=API_TIMEOUT))
+    return make_app(alexa_api_timeout=API_TIMEOUT)
 
 
 class Device(Conversation):

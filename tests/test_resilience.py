@@ -29,8 +29,6 @@ from conversation import SKILL_ID, Conversation, fixture, now_iso
 from fuzzing import JSON_VALUES, mutated_envelopes
 from pki import DEFAULT_URL, TestPKI, signed_headers
 from served import Gunicorn
-from skill.app import create_app
-from skill.config import Config
 from skill.persistence import user_key
 from store_faults import exclusively_locked, hide_tables
 
@@ -58,8 +56,8 @@ def assert_safe(response: Any) -> None:
 
 
 @pytest.fixture
-def unverified_app(make_config: Callable[..., Config]) -> Flask:
-    return create_app(make_config(verify_signatures=False, verify_timestamps=False))
+def unverified_app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app(verify_signatures=False, verify_timestamps=False)
 
 
 @FUZZ
@@ -169,9 +167,9 @@ def cert_host(pki: TestPKI, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeCer
 
 
 @pytest.fixture
-def threaded_server(make_config: Callable[..., Config], cert_host: FakeCertificateHost) -> Iterator[int]:
+def threaded_server(make_app: Callable[..., Flask], cert_host: FakeCertificateHost) -> Iterator[int]:
     """The app with the real certificate download (1 s budget), in a threaded HTTP server."""
-    app = create_app(make_config(cert_fetcher=None, cert_timeout=1.0, ca_file=str(cert_host.roots_file)))
+    app = make_app(cert_fetcher=None, cert_timeout=1.0, ca_file=str(cert_host.roots_file))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

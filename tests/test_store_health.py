@@ -21,8 +21,6 @@ from flask import Flask
 import skill.stores.sqlite as sqlite_store
 from conversation import Conversation
 from pki import TestPKI, signed_headers
-from skill.app import create_app
-from skill.config import Config
 from skill.stores.base import SaveRecord
 from store_faults import can_make_read_only, exclusively_locked, read_only
 
@@ -60,12 +58,12 @@ def assert_continues_at(app: Flask, pki: TestPKI, user_id: str, step: int) -> No
     assert f"Last time, you got to step {step} of the relief routine" in offer.speech, offer.speech
 
 
-def restarted(make_config: Callable[..., Config], **overrides: Any) -> Flask:
-    return create_app(make_config(**overrides))
+def restarted(make_app: Callable[..., Flask], **overrides: Any) -> Flask:
+    return make_app(**overrides)
 
 
 def test_healthz_is_503_while_the_database_is_locked_and_saved_progress_survives(
-        app: Flask, pki: TestPKI, make_config, tmp_path: Path) -> None:
+        app: Flask, pki: TestPKI, make_app, tmp_path: Path) -> None:
     post = poster(app, pki)
     user = Conversation(post)
     user.launch()
@@ -81,7 +79,7 @@ def test_healthz_is_503_while_the_database_is_locked_and_saved_progress_survives
     third = user.ask("AMAZON.NextIntent")  # saved again
     assert "Step 3 of 6" in third.speech and CANT_SAVE not in third.speech
     wait_for_health(app, 200, since=time.monotonic())
-    assert_continues_at(restarted(make_config), pki, user.user_id, step=3)
+    assert_continues_at(restarted(make_app), pki, user.user_id, step=3)
 
 
 def test_repeated_failed_saves_alone_make_healthz_503(app: Flask, pki: TestPKI, tmp_path: Path) -> None:
@@ -119,7 +117,7 @@ needs_read_only = pytest.mark.skipif(not can_make_read_only(), reason="root with
 
 
 @needs_read_only
-def test_healthz_is_503_while_the_database_file_is_read_only(app: Flask, pki: TestPKI, make_config,
+def test_healthz_is_503_while_the_database_file_is_read_only(app: Flask, pki: TestPKI, make_app,
                                                             tmp_path: Path) -> None:
     user = Conversation(poster(app, pki))
     user.launch()
@@ -134,17 +132,17 @@ def test_healthz_is_503_while_the_database_file_is_read_only(app: Flask, pki: Te
 
     wait_for_health(app, 200, since=time.monotonic())
     user.ask("AMAZON.NextIntent")
-    assert_continues_at(restarted(make_config), pki, user.user_id, step=3)
+    assert_continues_at(restarted(make_app), pki, user.user_id, step=3)
 
 
 @needs_read_only
 def test_started_on_a_read_only_file_healthz_is_503_saves_say_so_and_it_recovers(
-        app: Flask, pki: TestPKI, make_config, tmp_path: Path) -> None:
+        app: Flask, pki: TestPKI, make_app, tmp_path: Path) -> None:
     database = tmp_path / "skill.db"
     Conversation(poster(app, pki)).launch()  # the file exists, with its table
     with read_only(database, tmp_path):
         started = time.monotonic()
-        served = restarted(make_config)
+        served = restarted(make_app)
         body = wait_for_health(served, 503, since=started)
         assert "read-only" in body["reason"] or "readonly" in body["reason"], body
         user = Conversation(poster(served, pki))
@@ -156,19 +154,19 @@ def test_started_on_a_read_only_file_healthz_is_503_saves_say_so_and_it_recovers
     second = user.ask("AMAZON.NextIntent")
     assert "Step 2 of 6" in second.speech and CANT_SAVE not in second.speech
     wait_for_health(served, 200, since=time.monotonic())
-    assert_continues_at(restarted(make_config), pki, user.user_id, step=2)
+    assert_continues_at(restarted(make_app), pki, user.user_id, step=2)
 
 
 @pytest.fixture
-def data_dir_config(make_config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Config]:
+def data_dir_app(make_app, make_config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Flask]:
     """The database in a directory of its own, which a test may remove; reopening shows for 1 s."""
     monkeypatch.setattr(sqlite_store, "REOPENED_RECENTLY", 1.0)
-    return lambda **overrides: make_config(database_url=f"sqlite:///{tmp_path / 'data' / 'skill.db'}", **overrides)
+    return lambda: make_app(make_config(database_url=f"sqlite:///{tmp_path / 'data' / 'skill.db'}"))
 
 
 def test_with_the_directory_removed_while_serving_progress_goes_to_a_file_that_survives(
-        data_dir_config, pki: TestPKI, tmp_path: Path) -> None:
-    app = create_app(data_dir_config())
+        data_dir_app, pki: TestPKI, tmp_path: Path) -> None:
+    app = data_dir_app()
     users = [Conversation(poster(app, pki)) for _ in range(3)]
     for user in users:
         user.launch()
@@ -184,13 +182,13 @@ def test_with_the_directory_removed_while_serving_progress_goes_to_a_file_that_s
 
     wait_for_health(app, 200, since=time.monotonic(), limit=3)
     assert (tmp_path / "data" / "skill.db").exists()
-    again = create_app(data_dir_config())
+    again = data_dir_app()
     for user in users:
         assert_continues_at(again, pki, user.user_id, step=2)
 
 
-def test_a_removed_directory_is_noticed_by_the_next_save_too(data_dir_config, pki: TestPKI, tmp_path: Path) -> None:
-    app = create_app(data_dir_config())
+def test_a_removed_directory_is_noticed_by_the_next_save_too(data_dir_app, pki: TestPKI, tmp_path: Path) -> None:
+    app = data_dir_app()
     user = Conversation(poster(app, pki))
     user.launch()
     user.ask("ReliefIntent")
@@ -198,11 +196,11 @@ def test_a_removed_directory_is_noticed_by_the_next_save_too(data_dir_config, pk
     assert CANT_SAVE not in user.ask("AMAZON.NextIntent").speech  # before any health check
     code, body = health(app)
     assert code == 503 and "removed" in body["reason"], body
-    assert_continues_at(create_app(data_dir_config()), pki, user.user_id, step=2)
+    assert_continues_at(data_dir_app(), pki, user.user_id, step=2)
 
 
-def test_a_replaced_file_is_reopened_rather_than_written_unseen(data_dir_config, pki: TestPKI, tmp_path: Path) -> None:
-    app = create_app(data_dir_config())
+def test_a_replaced_file_is_reopened_rather_than_written_unseen(data_dir_app, pki: TestPKI, tmp_path: Path) -> None:
+    app = data_dir_app()
     user = Conversation(poster(app, pki))
     user.launch()
     user.ask("ReliefIntent")
@@ -214,13 +212,13 @@ def test_a_replaced_file_is_reopened_rather_than_written_unseen(data_dir_config,
     assert CANT_SAVE not in user.ask("AMAZON.NextIntent").speech
     code, body = health(app)
     assert code == 503 and "removed" in body["reason"], body
-    assert_continues_at(create_app(data_dir_config()), pki, user.user_id, step=2)
+    assert_continues_at(data_dir_app(), pki, user.user_id, step=2)
 
 
 @needs_read_only
-def test_when_the_file_cannot_be_reopened_saves_are_refused_loudly(data_dir_config, pki: TestPKI,
+def test_when_the_file_cannot_be_reopened_saves_are_refused_loudly(data_dir_app, pki: TestPKI,
                                                                    tmp_path: Path) -> None:
-    app = create_app(data_dir_config())
+    app = data_dir_app()
     user = Conversation(poster(app, pki))
     user.launch()
     user.ask("ReliefIntent")
@@ -233,7 +231,7 @@ def test_when_the_file_cannot_be_reopened_saves_are_refused_loudly(data_dir_conf
     third = user.ask("AMAZON.NextIntent")
     assert "Step 3 of 6" in third.speech and CANT_SAVE not in third.speech
     wait_for_health(app, 200, since=time.monotonic(), limit=3)
-    assert_continues_at(create_app(data_dir_config()), pki, user.user_id, step=3)
+    assert_continues_at(data_dir_app(), pki, user.user_id, step=3)
 
 
 def test_a_save_that_committed_into_a_file_removed_meanwhile_is_written_again(tmp_path: Path, monkeypatch) -> None:

@@ -21,7 +21,6 @@ from ask_sdk_model.interfaces.system import SystemState
 
 from conversation import Conversation
 from pki import signed_headers
-from skill.app import create_app
 from skill.config import ConfigError
 from skill.persistence import Store, StoreError, open_store, user_key
 from store_servers import dynamodb_items
@@ -461,10 +460,10 @@ def test_the_dynamodb_partition_key_cannot_be_made_without_a_user_id(monkeypatch
 
 # --- the whole web skill on PostgreSQL ----------------------------------------------------------------
 
-def test_the_web_skill_keeps_a_users_state_in_postgresql(postgres_schema_url: str, make_config, pki) -> None:
+def test_the_web_skill_keeps_a_users_state_in_postgresql(postgres_schema_url: str, make_app, pki) -> None:
     import psycopg
 
-    client = create_app(make_config(database_url=postgres_schema_url)).test_client()
+    client = make_app(database_url=postgres_schema_url).test_client()
 
     def post(body: bytes) -> tuple[int, dict[str, Any]]:
         headers = {**signed_headers(pki, body), "Content-Type": "application/json"}
