@@ -9,12 +9,10 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
 
@@ -23,6 +21,7 @@ from flask import Flask
 
 from conversation import Conversation, Turn, fixture, now_iso
 from skill.alexa_api import TIMERS_SCOPE
+from skill.devtools.local_skill import LocalTimersApi
 from skill.persistence import user_key
 from test_limits import response_problems
 
@@ -36,55 +35,13 @@ SEED_STEPS = ["8 to 10 glasses", "spinach", "20 to 30 seconds", "15 minutes", "o
               "progressive muscle relaxation"]
 
 
-# --- a stand-in for the Alexa API ------------------------------------------------------------
-
-class AlexaApiStandIn:
-    """Answers POST /v1/alerts/timers as told (status, delay) and remembers what it was sent."""
-
-    def __init__(self) -> None:
-        self.status = 200
-        self.delay = 0.0
-        self.received: list[dict[str, Any]] = []
-        stand_in = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                stand_in.received.append({"path": self.path, "authorization": self.headers.get("Authorization"),
-                                          "body": json.loads(body or b"{}")})
-                time.sleep(stand_in.delay)
-                answer = json.dumps({"id": "timer-1", "status": "ON"} if stand_in.status == 200
-                                    else {"code": "ERROR", "message": "nope"}).encode()
-                try:
-                    self.send_response(stand_in.status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(answer)))
-                    self.end_headers()
-                    self.wfile.write(answer)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the skill gave up waiting, as it should
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.server.block_on_close = False
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def endpoint(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-
 @pytest.fixture
-def alexa_api() -> Iterator[AlexaApiStandIn]:
-    stand_in = AlexaApiStandIn()
-    stand_in.thread.start()
+def alexa_api() -> Iterator[LocalTimersApi]:
+    """The Timers API stand-in `backtwitch chat` uses, on a loopback port of its own."""
+    stand_in = LocalTimersApi()
+    stand_in.start()
     yield stand_in
-    stand_in.server.shutdown()
-    stand_in.server.server_close()
+    stand_in.stop()
 
 
 @pytest.fixture

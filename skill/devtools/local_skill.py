@@ -12,13 +12,14 @@ import logging
 import sys
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ..app import create_app
 from ..config import REPO_ROOT, Config
@@ -30,26 +31,34 @@ LOCAL_SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-00000000c4a7"
 
 
 class _TimersHandler(BaseHTTPRequestHandler):
-    """POST /v1/alerts/timers with a bearer token: recorded, answered like the real API."""
+    """POST /v1/alerts/timers with a bearer token: recorded, answered like the real API (or with
+    the status and after the delay the stand-in is told to, to try failures)."""
 
-    api: "LocalTimersApi"
+    api: LocalTimersApi
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        self.api.received.append({"path": self.path, "authorization": self.headers.get("Authorization"), "body": body})
+        time.sleep(self.api.delay)
         if self.path != "/v1/alerts/timers":
             return self._answer(404, {})
         if not self.headers.get("Authorization", "").startswith("Bearer "):
             return self._answer(401, {})
-        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        if self.api.status != 200:
+            return self._answer(self.api.status, {"code": "ERROR", "message": "as the stand-in was told"})
         self.api.timers.append(body)
         self._answer(200, {"id": str(uuid.uuid4()), "status": "ON", "duration": body.get("duration")})
 
     def _answer(self, status: int, body: dict[str, Any]) -> None:
         answer = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the skill stopped waiting (its deadline), as it should
 
     def log_message(self, *args: object) -> None:
         """Quiet: the chat shows the timers it set."""
@@ -57,9 +66,14 @@ class _TimersHandler(BaseHTTPRequestHandler):
 
 @dataclass
 class LocalTimersApi:
-    """A loopback stand-in for the Alexa Timers API that remembers what was set."""
+    """A loopback stand-in for the Alexa Timers API: remembers every call (``received``) and
+    every timer set (``timers``); ``status`` and ``delay`` make it fail or answer late."""
 
     timers: list[dict[str, Any]] = field(default_factory=list)
+    received: list[dict[str, Any]] = field(default_factory=list)
+    status: int = 200
+    delay: float = 0.0
+    endpoint: str = ""  # the apiEndpoint to put in requests, once started
     server: ThreadingHTTPServer | None = None
 
     def start(self) -> str:
@@ -67,9 +81,11 @@ class LocalTimersApi:
         handler = type("TimersHandler", (_TimersHandler,), {"api": self})
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
+        self.server.block_on_close = False
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        host, port = cast(tuple[str, int], self.server.server_address[:2])  # AF_INET: (host, port)
+        self.endpoint = f"http://{host}:{port}"
+        return self.endpoint
 
     def stop(self) -> None:
         """Stop serving and free the port."""
