@@ -3,28 +3,59 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: run test install install-test clean bench soak
+# Pinned versions of every dependency (`make lock` regenerates both from pyproject.toml):
+# requirements.lock is what `make run` needs with the default SQLite store, requirements-test.lock
+# adds the other stores ([postgres], [aws]), [tools] and the test tools (`.[test]`).
+LOCK := requirements.lock
+TEST_LOCK := requirements-test.lock
+PIP_COMPILE_FLAGS := --quiet --strip-extras --no-emit-index-url --no-emit-find-links --no-emit-trusted-host
+
+.PHONY: run test lint install install-test lock clean bench soak
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e .
+# Exactly the locked versions, then the skill itself (editable) without resolving again.
+# EXTRAS adds a store beside SQLite at the test lock's versions: `make install EXTRAS=postgres`
+# (or aws; several as postgres,aws); each choice has a stamp of its own.
+EXTRAS ?=
+INSTALLED := $(VENV)/.installed$(if $(EXTRAS),-$(EXTRAS))
+
+$(INSTALLED): $(BIN)/python pyproject.toml $(LOCK) $(if $(EXTRAS),$(TEST_LOCK))
+	$(BIN)/pip install --quiet -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(if $(EXTRAS),$(BIN)/pip install --quiet -c $(TEST_LOCK) -e '.[$(EXTRAS)]')
 	touch $@
 
-$(VENV)/.installed-test: $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: $(BIN)/python pyproject.toml $(LOCK) $(TEST_LOCK)
+	$(BIN)/pip install --quiet -r $(TEST_LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed
 
-install: $(VENV)/.installed
+install: $(INSTALLED)
 install-test: $(VENV)/.installed-test
 
 run: install
 	$(BIN)/gunicorn -c infra/gunicorn.conf.py 'skill.app:create_app()'
 
-test: install-test
+test: install-test lint
 	$(BIN)/python -m pytest
+
+# ruff and mypy on skill/ (configured in pyproject.toml); `make test` runs them before pytest.
+lint: install-test
+	$(BIN)/python -m ruff check skill
+	$(BIN)/python -m mypy skill
+
+# Regenerate both lock files from pyproject.toml, keeping every pin that still fits;
+# `make lock UPGRADE=--upgrade` moves everything to the newest allowed versions. The test lock is
+# constrained by the runtime one, so both install the same version of every shared package.
+UPGRADE ?=
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile $(PIP_COMPILE_FLAGS) $(UPGRADE) --output-file $(LOCK) pyproject.toml
+	$(BIN)/pip-compile $(PIP_COMPILE_FLAGS) $(UPGRADE) --extra test --constraint $(LOCK) \
+		--unsafe-package back-twitch-helper --output-file $(TEST_LOCK) pyproject.toml
 
 # The skill under gunicorn against a bare Flask echo, on 127.0.0.1 (bench/run.py; uses wrk
 # when installed: apt-get install wrk). `soak` is 60 s at 32 connections that must all succeed.
@@ -39,12 +70,15 @@ clean:
 
 # `sam build` (infra/aws/template.yaml) runs this with ARTIFACTS_DIR set: the skill with its
 # content and model, and its dependencies as Linux wheels for the Lambda runtime's Python,
-# whatever machine builds it.
+# whatever machine builds it. The [aws] extra brings the DynamoDB store (boto3 and the SDK's
+# adapter). Not from the lock files: they pin for this machine's Python, and a pinned wheel
+# (gevent's, for one) may not exist for the Lambda runtime's Python and platform.
 LAMBDA_PYTHON ?= 3.12
 .PHONY: build-SkillFunction
 build-SkillFunction:
 	rm -rf "$(ARTIFACTS_DIR)/.wheel" && $(PYTHON) -m pip wheel --quiet --no-deps -w "$(ARTIFACTS_DIR)/.wheel" .
+	wheel="$$(echo "$(ARTIFACTS_DIR)"/.wheel/*.whl)" && \
 	$(PYTHON) -m pip install --quiet --target "$(ARTIFACTS_DIR)" --platform manylinux2014_x86_64 \
-		--implementation cp --python-version $(LAMBDA_PYTHON) --only-binary=:all: "$(ARTIFACTS_DIR)"/.wheel/*.whl
+		--implementation cp --python-version $(LAMBDA_PYTHON) --only-binary=:all: "$$wheel[aws]"
 	rm -rf "$(ARTIFACTS_DIR)/.wheel"
 	cp -R content interaction_model "$(ARTIFACTS_DIR)/"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -79,7 +78,7 @@ class TimersClient:
             if exc.code in (401, 403):
                 raise NotPermitted(f"timers API answered {exc.code}") from exc
             raise AlexaApiError(f"timers API answered {exc.code}") from exc
-        except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as exc:
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             raise AlexaApiError(f"timers API unreachable: {exc}") from exc
         if len(body) > MAX_ANSWER_BYTES:
             raise AlexaApiError("timers API answer is too large")

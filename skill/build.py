@@ -25,6 +25,14 @@ from .handlers.builtin import (
     YesHandler,
 )
 from .handlers.errors import ApologiseOnErrorHandler
+from .handlers.interceptors import (
+    BindContentInterceptor,
+    DisclaimerDueInterceptor,
+    DisclaimerHeardInterceptor,
+    PendingFollowUpInterceptor,
+    RememberReplyInterceptor,
+)
+from .handlers.name_free import CanFulfillHandler
 from .handlers.relief import (
     GoToStepHandler,
     NextWithoutRoutineHandler,
@@ -46,8 +54,6 @@ from .handlers.relief import (
     TimerPermissionResponseHandler,
     WhereAmIHandler,
 )
-from .handlers.name_free import CanFulfillHandler
-from .handlers.user_data import DeleteDataAnswerHandler, DeleteDataHandler
 from .handlers.screening import (
     BareAnswerInterceptor,
     ChangeAnswerHandler,
@@ -58,13 +64,7 @@ from .handlers.screening import (
     ScreeningCommandHandler,
     ScreeningHandler,
 )
-from .handlers.interceptors import (
-    BindContentInterceptor,
-    DisclaimerDueInterceptor,
-    DisclaimerHeardInterceptor,
-    PendingFollowUpInterceptor,
-    RememberReplyInterceptor,
-)
+from .handlers.user_data import DeleteDataAnswerHandler, DeleteDataHandler
 from .slots import SlotCatalog, SlotCatalogs
 
 # Intent name -> content topic that answers it.

@@ -32,7 +32,7 @@ import urllib.request
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from cryptography import x509
@@ -353,7 +353,7 @@ class _CachedLeaf:
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class SigningCertificates:
@@ -417,7 +417,7 @@ class SigningCertificates:
 
     def _now(self) -> datetime:
         now = self._clock()
-        return now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+        return now if now.tzinfo else now.replace(tzinfo=UTC)
 
     def _cached(self, url: str, now: datetime) -> x509.Certificate | None:
         entry = self._cache.get(url)

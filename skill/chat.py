@@ -194,7 +194,8 @@ class ScriptResult:
 
 def parse_transcript(path: Path) -> tuple[str | None, list[ScriptTurn]]:
     """(locale named by @locale, the turns with their expectations)."""
-    locale, turns = None, []
+    locale: str | None = None
+    turns: list[ScriptTurn] = []
     for number, raw in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):

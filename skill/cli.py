@@ -50,7 +50,8 @@ def _parser() -> argparse.ArgumentParser:
 
     package = commands.add_parser("package", help="write and check the ASK CLI skill-package/")
     package.add_argument("--endpoint", required=True, help="the skill's HTTPS endpoint, e.g. https://HOST/alexa")
-    package.add_argument("--out", type=Path, default=DEFAULT_PACKAGE_DIR, help=f"output directory (default {DEFAULT_PACKAGE_DIR})")
+    package.add_argument("--out", type=Path, default=DEFAULT_PACKAGE_DIR,
+                         help=f"output directory (default {DEFAULT_PACKAGE_DIR})")
     package.add_argument("--certificate-type", default="Trusted", help="Trusted (default), Wildcard or SelfSigned")
     package.add_argument("--privacy-policy-url", help="https URL of the privacy policy, for every locale")
     _source_options(package)

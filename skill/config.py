@@ -47,7 +47,7 @@ class Config:
     clock: Callable[[], datetime] | None = None
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Config":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
         """Build a Config from environment variables (os.environ by default)."""
         env = os.environ if env is None else env
         timeout = _float(env, "ALEXA_CERT_TIMEOUT", MAX_CERT_TIMEOUT)

@@ -382,7 +382,8 @@ def _check_routine(routine: dict[str, Any], topics: dict[str, Any], locate: Loca
     if routine["follow_up"]["offer"] not in topics:
         problems.append(f"{locate('routine', 'routine.follow_up.offer')}: unknown topic {routine['follow_up']['offer']!r}")
     if routine["id"] in topics:
-        problems.append(f"{locate('routine', 'routine.id')}: {routine['id']!r} is also a topic, so an offer of it would be ambiguous")
+        problems.append(f"{locate('routine', 'routine.id')}: {routine['id']!r} is also a topic, "
+                        "so an offer of it would be ambiguous")
     ids = [step["id"] for step in routine["steps"]]
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
         problems.append(f"{locate('routine', 'routine.steps')}: id {dup!r} appears more than once")

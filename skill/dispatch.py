@@ -131,7 +131,8 @@ class LeanInvoker:
     def _candidates(self, request: Any) -> Chains:
         """The chains whose handler might say yes, in registration order."""
         if not isinstance(request, IntentRequest):
-            return self.by_key.get(getattr(request, "object_type", None), self.others)
+            object_type: Any = getattr(request, "object_type", None)
+            return self.by_key.get(object_type, self.others)
         if request.intent is None:
             return self.chains  # let every handler see it (and fail) exactly as in the SDK
         return self.by_key.get(request.intent.name, self.others)

@@ -180,7 +180,7 @@ def _model(cls: type) -> Converter:
         return _discriminated(cls)
     if cls is Context:
         return _lazy_context
-    return _plain_model(cls)
+    return _plain_model(cls)  # type: ignore[arg-type]  # mypy: hasattr() narrowing drops type's __hash__
 
 
 def _enum(cls: type[Enum]) -> Converter:

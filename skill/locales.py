@@ -121,7 +121,10 @@ def replace_words(data: Any, words: dict[str, str]) -> tuple[Any, list[Problem]]
 
     def swap(text: str) -> str:
         for word, pattern in patterns.items():
-            text, count = pattern.subn(lambda m, w=word: _same_case(m.group(0), words[w]), text)
+            def same_case(m: re.Match[str], replacement: str = words[word]) -> str:
+                return _same_case(m.group(0), replacement)
+
+            text, count = pattern.subn(same_case, text)
             if count:
                 used.add(word)
         return text

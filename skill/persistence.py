@@ -50,10 +50,13 @@ def _open_sqlite(database_url: str) -> SQLiteStore:
 
 
 def _open_postgres(database_url: str) -> Store:
-    """Imported only when asked for, so SQLite deployments never load the driver."""
-    import psycopg
+    """Imported only when asked for, so SQLite deployments never load (or need) the driver."""
+    try:
+        import psycopg
 
-    from .stores.postgres import PostgresStore
+        from .stores.postgres import PostgresStore
+    except ImportError as exc:
+        raise _missing_extra("postgresql", "postgres", exc) from exc
 
     try:
         return PostgresStore(database_url, max_connections=_threads_per_worker())
@@ -74,15 +77,26 @@ def _open_dynamodb(database_url: str) -> Store:
     table = urlparse(database_url).netloc
     if not table:
         raise ConfigError("SKILL_DATABASE_URL: name the table, as in dynamodb://TABLE")
-    from botocore.exceptions import BotoCoreError
+    try:
+        from botocore.exceptions import BotoCoreError
+    except ImportError as exc:
+        raise _missing_extra("dynamodb", "aws", exc) from exc
 
     try:
         # The SDK's adapter module builds a boto3 resource when imported: it needs a region.
         from .stores.dynamodb import DynamoDbStore
 
         return DynamoDbStore(table)
+    except ImportError as exc:  # boto3 or the SDK's DynamoDB adapter
+        raise _missing_extra("dynamodb", "aws", exc) from exc
     except BotoCoreError as exc:
         raise ConfigError(f"SKILL_DATABASE_URL: cannot use DynamoDB table {table!r}: {exc}") from exc
+
+
+def _missing_extra(scheme: str, extra: str, exc: ImportError) -> ConfigError:
+    """The store's driver is an optional extra of the package (pyproject.toml) and is not installed."""
+    return ConfigError(f"SKILL_DATABASE_URL: {scheme}:// needs the [{extra}] extra: "
+                       f"pip install 'back-twitch-helper[{extra}]' ({exc})")
 
 
 def redacted(database_url: str) -> str:

@@ -28,11 +28,11 @@ class SlotCatalog:
         self.intents = intents  # every intent the model names, with or without slots
 
     @classmethod
-    def from_model(cls, model_path: Path) -> "SlotCatalog":
+    def from_model(cls, model_path: Path) -> SlotCatalog:
         return cls.from_model_data(json.loads(Path(model_path).read_text(encoding="utf-8")))
 
     @classmethod
-    def from_model_data(cls, model: dict) -> "SlotCatalog":
+    def from_model_data(cls, model: dict) -> SlotCatalog:
         """The catalog of an already-loaded model (a generated locale has no file of its own)."""
         types: dict[str, dict[str, str]] = {}
         for slot_type in model["interactionModel"]["languageModel"].get("types", []):
@@ -56,7 +56,7 @@ class SlotCatalog:
     def lookup(self, slot_type: str, heard: str) -> str | None:
         return self.types.get(slot_type, {}).get(_normal(heard))
 
-    def for_locale(self, locale: str | None) -> "SlotCatalog":
+    def for_locale(self, locale: str | None) -> SlotCatalog:
         """A lone catalog serves every locale (SlotCatalogs holds one per locale)."""
         return self
 
@@ -72,11 +72,11 @@ class SlotCatalogs:
         self.default_locale = default_locale
 
     @classmethod
-    def from_models(cls, models: dict[str, dict]) -> "SlotCatalogs":
+    def from_models(cls, models: dict[str, dict]) -> SlotCatalogs:
         return cls({locale: SlotCatalog.from_model_data(model) for locale, model in models.items()})
 
     @classmethod
-    def from_model_dir(cls, model_dir: Path) -> "SlotCatalogs":
+    def from_model_dir(cls, model_dir: Path) -> SlotCatalogs:
         """Every locale's catalog: en-US.json and the models generated from its overrides.
         Raises ModelError (or OSError) naming the file when a model can't be built."""
         return cls.from_models(load_models(model_dir))

@@ -23,7 +23,7 @@ import binascii
 import functools
 import posixpath
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
@@ -228,10 +228,10 @@ def parse_timestamp(value: object) -> datetime:
     try:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             seconds = value / 1000 if abs(value) >= _EPOCH_MILLISECONDS_THRESHOLD else value
-            return datetime.fromtimestamp(seconds, tz=timezone.utc)
+            return datetime.fromtimestamp(seconds, tz=UTC)
         if isinstance(value, str):
             parsed = datetime.fromisoformat(value.strip())
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     except (ValueError, OverflowError, OSError):
         pass
     raise VerificationError("invalid request timestamp")
@@ -276,7 +276,7 @@ def _dig(document: object, path: tuple[str, ...]) -> object:
 
 
 def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class RequestVerifier:
@@ -332,4 +332,4 @@ class RequestVerifier:
 
     def _now(self) -> datetime:
         now = self._clock()
-        return now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+        return now if now.tzinfo else now.replace(tzinfo=UTC)

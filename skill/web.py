@@ -16,8 +16,8 @@ from werkzeug.exceptions import HTTPException
 
 from .dispatch import LeanInvoker
 from .envelope import EnvelopeReader, ResponseWriter
-from .logsafe import exception_summary
 from .envelope_limits import envelope_problem
+from .logsafe import exception_summary
 from .observability import HealthCheckedStore, Metrics, RequestLog, RequestRecord, observe_request
 from .persistence import StoreError
 from .verify import CERT_URL_HEADER, SIGNATURE_HEADER, RequestVerifier, VerificationError

@@ -398,3 +398,20 @@ def test_a_broken_store_still_answers_and_treats_the_user_as_new(talk, tmp_path,
     turn = conversation.launch()
     assert turn.status == 200 and "not medical advice" in turn.speech
     assert "store unavailable" in caplog.text
+
+
+def test_a_disabled_skill_whose_data_cannot_be_deleted_is_logged_and_counted(talk, post, tmp_path, caplog):
+    """The failure is said by type and place, never by the user; the request line counts it."""
+    from store_faults import hide_tables
+
+    conversation = talk()
+    conversation.launch()
+    put_back = hide_tables(tmp_path / "skill.db")
+    envelope = fixture("skill_disabled_event.json")
+    envelope["context"]["System"]["user"]["userId"] = conversation.user_id
+    envelope["request"]["timestamp"] = now_iso()
+    status, body = post(json.dumps(envelope).encode())
+    put_back()
+    assert "could not delete data for a disabled skill: skill.stores.base.StoreError at" in caplog.text
+    assert '"outcome":"error"' in caplog.text and '"store_errors":["delete"]' in caplog.text
+    assert status == 200 and "outputSpeech" not in body.get("response", {})

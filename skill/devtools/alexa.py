@@ -15,7 +15,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..alexa_api import TIMERS_SCOPE
@@ -148,7 +148,7 @@ class LocalAlexa:
         """No session and no name: ask the skill whether it can take this, then maybe send it."""
         heard = self.understanding.understand(utterance)
         said = Exchange(utterance, heard=heard)
-        request = {"type": "CanFulfillIntentRequest", "intent": _intent_json(heard, self.skill_id, None)}
+        request: dict[str, Any] = {"type": "CanFulfillIntentRequest", "intent": _intent_json(heard, self.skill_id, None)}
         status, body = self._post(_envelope(request, None, self._system(), self.locale))
         verdict = ((body.get("response") or {}).get("canFulfillIntent") or {}).get("canFulfill")
         if status != 200 or verdict not in ("YES", "MAYBE"):
@@ -241,7 +241,7 @@ def _elicitation(directives: list[dict[str, Any]]) -> tuple[Elicitation | None, 
 
 def _envelope(request: dict[str, Any], session: Session | None, system: dict[str, Any], locale: str) -> dict[str, Any]:
     request = {**request, "requestId": f"amzn1.echo-api.request.local-{uuid.uuid4().hex}",
-               "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "locale": locale}
+               "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "locale": locale}
     envelope: dict[str, Any] = {"version": "1.0", "context": {"System": system}, "request": request}
     if session is not None:
         envelope["session"] = {"new": session.new, "sessionId": session.id, "attributes": session.attributes,

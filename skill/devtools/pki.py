@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import functools
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Literal, Union
 
 from cryptography import x509
@@ -76,7 +76,7 @@ class LocalPKI:
 
     def __init__(self, name: str = "Back Twitch Local", now: datetime | None = None) -> None:
         self.name = name
-        self.now = now or datetime.now(timezone.utc).replace(microsecond=0)
+        self.now = now or datetime.now(UTC).replace(microsecond=0)
         self.root_key = rsa_key(f"{name} root")
         self.root = self._issue_ca(_name(f"{name} Root CA", name), self.root_key, None, path_length=1, years=10)
         self.intermediate_key = rsa_key(f"{name} intermediate")

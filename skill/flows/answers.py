@@ -9,7 +9,9 @@ the signs and then asks that topic's follow-up), NextCause and AnythingElse.
 """
 from __future__ import annotations
 
-from ..content import Cause, LocaleContent, Topic
+from typing import cast
+
+from ..content import Cause, LocaleContent, Text, Topic
 from ..reply import Pause, Reply, Segment
 from .pending import AnythingElse, MoreOfTopic, NextCause, Offer, Pending
 
@@ -32,7 +34,7 @@ def topic_reply(content: LocaleContent, topic: Topic, start: int = 0, opening: l
     for item in items:
         speech += [ITEM_PAUSE, content.say(item.speech)]
     if next_start is not None:
-        question = content.say(topic.more)
+        question = content.say(cast(Text, topic.more))  # content checks: a chunked topic has `more`
         reprompt = content.phrase("more_reprompt")
         pending: Pending = MoreOfTopic(topic.id, next_start, then)
     else:
@@ -104,8 +106,8 @@ def continue_pending(content: LocaleContent, pending: Pending) -> tuple[Reply, P
         return topic_reply(content, content.topics[pending.topic], start=pending.next, then=pending.then)
     if isinstance(pending, Offer) and pending.topic in content.topics:
         return topic_reply(content, content.topics[pending.topic], then=pending.then)
-    if isinstance(pending, NextCause) and content.cause(pending.cause):
-        return cause_reply(content, content.cause(pending.cause))
+    if isinstance(pending, NextCause) and (cause := content.cause(pending.cause)):
+        return cause_reply(content, cause)
     if isinstance(pending, AnythingElse):
         return ask(content, "sure_what", "what_else_reprompt")
     return None
@@ -117,12 +119,14 @@ def decline_pending(content: LocaleContent, pending: Pending) -> tuple[Reply, Pe
         return goodbye(content), None
     if pending:
         question = content.phrase("anything_else")
-        return Reply(speech=[content.phrase("declined"), question], reprompt=[content.phrase("anything_else_reprompt")]), AnythingElse()
+        reply = Reply(speech=[content.phrase("declined"), question], reprompt=[content.phrase("anything_else_reprompt")])
+        return reply, AnythingElse()
     question = content.phrase("no_without_question")
     return Reply(speech=[question], reprompt=[content.phrase("anything_else_reprompt")]), AnythingElse()
 
 
-def ask(content: LocaleContent, speech_key: str, reprompt_key: str, opening: list[Segment] | None = None) -> tuple[Reply, Pending]:
+def ask(content: LocaleContent, speech_key: str, reprompt_key: str,
+        opening: list[Segment] | None = None) -> tuple[Reply, Pending]:
     """A reply that is just a question from the phrases, keeping the microphone open."""
     return Reply(speech=[*(opening or []), content.phrase(speech_key)], reprompt=[content.phrase(reprompt_key)]), None
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..content import LocaleContent
 from ..reply import Pause, Reply, Segment
@@ -48,7 +48,7 @@ class Progress:
                 "updated": self.updated}
 
     @classmethod
-    def from_dict(cls, raw: object, routine: Routine) -> "Progress | None":
+    def from_dict(cls, raw: object, routine: Routine) -> Progress | None:
         """A stored or session record, or None when it is malformed or names a place that no longer exists."""
         if not isinstance(raw, dict) or raw.get("routine") != routine.id:
             return None
@@ -64,7 +64,7 @@ class Progress:
         return self.step, self.part
 
 
-def _whole(value: object) -> bool:
+def _whole(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -303,7 +303,8 @@ def _carry_on(content: LocaleContent, progress: Progress, said: list[Segment]) -
     return Reply(speech=[*said, question], reprompt=[phrase(content, "step_reprompt")]), routine_pending(progress)
 
 
-def timer_result_reply(content: LocaleContent, progress: Progress, key: str, lead: list[Segment] | None = None) -> tuple[Reply, Pending]:
+def timer_result_reply(content: LocaleContent, progress: Progress, key: str,
+                       lead: list[Segment] | None = None) -> tuple[Reply, Pending]:
     """What happened to the timer (set, declined, failed...), then on with the routine."""
     timer = content.routine.step(progress.step).timer
     minutes = timer.minutes if timer else 0

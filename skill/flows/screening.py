@@ -10,11 +10,11 @@ closing, "notes" or "relief") and NotesOffer ("yes" sends the notes card, "no" d
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from ..content import LocaleContent, Question, Rule, Screening
+from ..content import LocaleContent, Question, Rule, Screening, Text
 from ..reply import Reply, Segment, heard_words
 from .pending import AnythingElse, NotesOffer, Offer, OutcomeMore, Pending, ScreeningQuestion, screening_answer_ok
 
@@ -31,11 +31,12 @@ class ScreeningState:
     retries: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def from_session(cls, raw: object) -> "ScreeningState":
+    def from_session(cls, raw: object) -> ScreeningState:
         if not isinstance(raw, dict):
             return cls()
-        answers = raw.get("answers") if isinstance(raw.get("answers"), dict) else {}
-        retries = raw.get("retries") if isinstance(raw.get("retries"), dict) else {}
+        answers, retries = raw.get("answers"), raw.get("retries")
+        answers = answers if isinstance(answers, dict) else {}
+        retries = retries if isinstance(retries, dict) else {}
         return cls({key: value for key, value in answers.items() if type(key) is str and screening_answer_ok(value)},
                    {key: value for key, value in retries.items() if type(key) is str and type(value) is int})
 
@@ -199,7 +200,8 @@ def outcome_chunk(content: LocaleContent, parts: list[str], closing: str, answer
 
 
 def _fit(parts: list[str], pronounce: Mapping[str, str]) -> tuple[list[str], list[str]]:
-    taken, count = [], 0
+    taken: list[str] = []
+    count = 0
     for index, part in enumerate(parts):
         count += heard_words([part], pronounce)
         if taken and count > MAX_WORDS_BEFORE_QUESTION:
@@ -212,7 +214,8 @@ def notes_reply(content: LocaleContent, answers: dict[str, Any], send: bool) -> 
     """The answer to "shall I put notes in your Alexa app?": the card only after a yes."""
     texts = content.screening.texts
     question = content.say(texts["after_notes"])
-    speech = [content.say(texts["notes_sent" if send else "notes_declined"]), content.say(texts["describe_symptoms"]), question]
+    speech: list[Segment] = [content.say(texts["notes_sent" if send else "notes_declined"]),
+                             content.say(texts["describe_symptoms"]), question]
     reply = Reply(speech=speech, reprompt=[content.say(texts["after_notes_reprompt"])])
     if send:
         state = ScreeningState.from_session({"answers": answers})
@@ -237,7 +240,7 @@ def appointment_notes(content: LocaleContent, state: ScreeningState, findings: l
     for question in screening.questions:
         lines.append(f"- {question.card_label}: {answer_text(screening, state.answers.get(question.id))}")
     lines += ["", content.say(screening.texts["notes_card_recommendation"]) + ":"]
-    cards = [rule.card for rule in findings] or [screening.reassurance["card"]]
+    cards: list[Text] = [rule.card for rule in findings] or [screening.reassurance["card"]]
     lines += [f"- {content.say(card)}" for card in cards]
     return "\n".join(lines)
 

@@ -10,6 +10,7 @@ from ask_sdk_model import Response
 
 from ..flows.answers import ask, continue_pending, decline_pending, goodbye, welcome
 from ..flows.pending import CONTINUED_BY_MORE, Pending, to_session
+from ..logsafe import exception_summary
 from ..persistence import StoreError
 from ..reply import Reply, replayable
 from .base import IntentHandler, RequestTypeHandler, Turn

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import logging
+
 from ask_sdk_core.dispatch_components import AbstractRequestInterceptor, AbstractResponseInterceptor
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_request_type
 from ask_sdk_model import Response
 
 from ..content import Content
-from ..persistence import StoreError, user_id_of
 from ..flows.pending import from_session
+from ..persistence import StoreError, user_id_of
 
 log = logging.getLogger(__name__)
 

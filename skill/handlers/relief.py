@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import cast
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler, AbstractRequestInterceptor
 from ask_sdk_core.handler_input import HandlerInput
@@ -44,7 +45,7 @@ Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 # --- pure predicates over this request's state (for can_handle) -------------------------------
@@ -419,7 +420,7 @@ class RoutineHelpHandler(RoutineIntentHandler):
         return intent_is(handler_input, *self.dispatch_keys) and routine_running(handler_input)
 
     def reply_to(self, turn: RoutineTurn) -> tuple[Reply, Pending]:
-        return relief.help_reply(turn.content, turn.progress)
+        return relief.help_reply(turn.content, cast(Progress, turn.progress))  # can_handle: routine_running
 
 
 class RoutineFallbackHandler(RoutineIntentHandler):
@@ -431,7 +432,7 @@ class RoutineFallbackHandler(RoutineIntentHandler):
         return intent_is(handler_input, *self.dispatch_keys) and routine_running(handler_input)
 
     def reply_to(self, turn: RoutineTurn) -> tuple[Reply, Pending]:
-        return relief.fallback_reply(turn.content, turn.progress)
+        return relief.fallback_reply(turn.content, cast(Progress, turn.progress))  # can_handle: routine_running
 
 
 # --- the heat-or-cold timer ---------------------------------------------------------------------

@@ -7,6 +7,8 @@ help, stop) before the generic handlers do.
 """
 from __future__ import annotations
 
+from typing import cast
+
 from ask_sdk_core.dispatch_components import AbstractRequestInterceptor
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Intent, IntentConfirmationStatus, Slot, SlotConfirmationStatus
@@ -73,7 +75,7 @@ class ScreeningTurn:
         else:
             self.turn.session[SESSION_KEY] = self.state.to_session()
         if isinstance(pending, ScreeningQuestion):
-            question = self.content.screening.question(pending.question)
+            question = cast(Question, self.content.screening.question(pending.question))
             updated = self.updated_intent(question)
             reply.directives.append(ElicitSlotDirective(updated_intent=updated, slot_to_elicit=question.slot))
         return self.turn.respond(reply, pending)
@@ -111,7 +113,7 @@ class ScreeningTurn:
         Values equal to an answer already recorded for their own question are echoes of the
         dialog's earlier turns and are left out.
         """
-        asked = self.asked
+        asked = cast(Question, self.asked)  # called only with a question pending
         value = self._duration_in(intent) if asked.id == DURATION else self._answer_in(intent, asked)
         if value not in (None, ""):
             return value
@@ -182,11 +184,12 @@ class ScreeningTurn:
     def retry_lead(self, answer: str | float | None) -> list[Segment]:
         """Why the question is asked again, then how to answer it."""
         texts = self.content.screening.texts
-        if self.asked.id == DURATION:
+        asked = cast(Question, self.asked)  # called only with a question pending
+        if asked.id == DURATION:
             key = "duration_unsure" if answer == UNSURE else "retry_duration"
         else:
             key = "stray_answer"
-        return [self.content.say(texts[key]), self.content.say(self.asked.hint)]
+        return [self.content.say(texts[key]), self.content.say(asked.hint)]
 
 
 class BareAnswerInterceptor(AbstractRequestInterceptor):
@@ -209,11 +212,11 @@ class BareAnswerInterceptor(AbstractRequestInterceptor):
         intent = getattr(request, "intent", None)  # any request type may carry an "intent" key
         if not isinstance(intent, Intent) or intent.name != SCREENING_INTENT or asked_question(handler_input) is not None:
             return
-        heard = [heard_value(slot) for slot in (intent.slots or {}).values() if heard_value(slot)]
+        heard = [words for slot in (intent.slots or {}).values() if (words := heard_value(slot))]
         catalog = self.catalog.for_locale(getattr(request, "locale", None))
         answers = {catalog.lookup(GENERIC_ANSWER_TYPE, words) for words in heard}
         if heard and len(answers) == 1 and None not in answers:
-            request.intent = Intent(name=self.REPLACEMENT[answers.pop()], slots={},
+            request.intent = Intent(name=self.REPLACEMENT[cast(str, answers.pop())], slots={},
                                     confirmation_status=IntentConfirmationStatus.NONE)
 
 
@@ -254,7 +257,7 @@ class ScreeningHandler(IntentHandler):
         answer = self._answer(screening, intent)
         if not record(screening.state, screening.asked, answer):
             return screening.ask_again(screening.retry_lead(answer))
-        lead = []
+        lead: list[Segment] = []
         if screening.asked.id == DURATION and screening.state.answers.get(DURATION) == UNKNOWN:
             lead.append(screening.content.say(screening.content.screening.texts["duration_unknown"]))
         return screening.respond(lead)
@@ -329,7 +332,7 @@ class ScreeningCommandHandler(IntentHandler):
         if command == "back":
             return change_answer(screening, None, None)
         if command == "explain":
-            return screening.ask_again([content.say(screening.asked.explain)])
+            return screening.ask_again([content.say(cast(Question, screening.asked).explain)])
         if command == "help":
             return screening.ask_again([content.say(texts["help"])])
         return screening.ask_again([])

@@ -92,7 +92,7 @@ class PostgresStore(Store):
         (a standby after a failover) and report it on /healthz instead of refusing to start.
         """
         with psycopg.connect(self.conninfo, **{**self._settings, "autocommit": False}) as connection:
-            if connection.execute(TABLE_EXISTS).fetchone()[0]:
+            if connection.execute(TABLE_EXISTS).fetchone()[0]:  # type: ignore[index]  # SELECT EXISTS: one row
                 return
             connection.execute(SCHEMA_LOCK)
             connection.execute(SCHEMA)

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +159,7 @@ class SQLiteStore(Store):
         if user_id is None:
             return
         key, changes = user_key(user_id), changes_to_save(attributes)
-        for attempt in range(2):
+        for _attempt in range(2):
             try:
                 with self._write_transaction() as connection:
                     row = connection.execute("SELECT attributes FROM user_attributes WHERE user_key = ?",
@@ -169,7 +169,7 @@ class SQLiteStore(Store):
                         "INSERT INTO user_attributes (user_key, attributes, updated_at) VALUES (?, ?, ?)"
                         " ON CONFLICT(user_key) DO UPDATE SET attributes = excluded.attributes,"
                         " updated_at = excluded.updated_at",
-                        (key, fastjson.dumps(document).decode(), datetime.now(timezone.utc).isoformat()),
+                        (key, fastjson.dumps(document).decode(), datetime.now(UTC).isoformat()),
                     )
             except sqlite3.Error as exc:
                 raise StoreError(f"could not save attributes: {_reason(exc)}") from exc

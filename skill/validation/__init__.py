@@ -59,7 +59,7 @@ def validate_repository(content_dir: Path, model_dir: Path, render: Render = to_
         _locales_agree(models, Path(content_dir), Path(model_dir), report)
         _speech(contents, Path(content_dir), render, report)
         _content_and_models(contents, models, Path(content_dir), Path(model_dir), report)
-    report.locales = sorted(set(contents) | set(models), key=lambda l: (l != DEFAULT_LOCALE, l))
+    report.locales = sorted(set(contents) | set(models), key=lambda locale: (locale != DEFAULT_LOCALE, locale))
     return report
 
 
@@ -131,8 +131,9 @@ def _content_and_models(contents: dict[str, dict[str, Any]], models: dict[str, d
             if problem not in reported:
                 reported.add(problem)
                 report.add(_line(model_source(model_dir, locale), locale, problem))
-        for problem in example_phrase_problems(data["store"]["store"]["example_phrases"], model):
-            report.add(f"{_content_file(content_dir, locale, 'store')}: {_content_key(locale, 'store', 'store.example_phrases')}: {problem}")
+        for phrase_problem in example_phrase_problems(data["store"]["store"]["example_phrases"], model):
+            where = f"{_content_file(content_dir, locale, 'store')}: {_content_key(locale, 'store', 'store.example_phrases')}"
+            report.add(f"{where}: {phrase_problem}")
 
 
 def _line(path: Path, locale: str, problem: Problem) -> str:

@@ -33,9 +33,8 @@ from typing import Any
 import yaml
 
 from ..devtools.spoken import duration_value, number_value
-from ..devtools.understanding import BUILT_IN_PHRASES, Understanding
+from ..devtools.understanding import BUILT_IN_PHRASES, Understanding, normal_sample
 from ..devtools.understanding import normal as typed_normal
-from ..devtools.understanding import normal_sample
 from ..locales import intents_of, slot_types_of, words_of
 from .model import expansions
 
@@ -77,6 +76,7 @@ MAX_FILLINGS = 12
 EQUIVALENT_SLOTS = {"duration": ("duration_phrase",)}
 
 UTTERANCE = re.compile(r"[a-z]+(?:'[a-z]+)*(?: [a-z]+(?:'[a-z]+)*)*")
+ISO_DURATION = re.compile(r"P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?")
 SLOT_REFERENCE = re.compile(r"\{(\w+)\}")
 
 
@@ -130,7 +130,9 @@ def load_annotations(path: Path) -> tuple[list[Annotation], list[str]]:
     if not isinstance(root, yaml.SequenceNode):
         raise AnnotationError([f"{path}: (file): must be a list of {{utterance, intent, slots}} items"])
     constructor = yaml.SafeLoader("")
-    annotations, problems, seen = [], [], {}
+    annotations: list[Annotation] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
     for node in root.value:
         line = node.start_mark.line + 1
         item = constructor.construct_object(node, deep=True)
@@ -165,7 +167,7 @@ def _annotation(item: Any, line: int) -> tuple[Annotation | None, list[str]]:
         slot, problem = _expected_slot(str(name), raw)
         if problem:
             problems.append(f"{utterance!r}: slot {name}: {problem}")
-        else:
+        elif slot is not None:
             slots.append(slot)
     return Annotation(utterance, item["intent"], tuple(slots), line), problems
 
@@ -206,7 +208,7 @@ def annotation_problems(annotations: Iterable[Annotation], model: dict[str, Any]
                     problems.append(f"{where}: slot {slot.name}: {slot.value!r} is not a value id of {slot_type} {sorted(ids)}")
             elif slot_type == "AMAZON.NUMBER" and not slot.value.isdigit():
                 problems.append(f"{where}: slot {slot.name}: AMAZON.NUMBER values are digits, not {slot.value!r}")
-            elif slot_type == "AMAZON.DURATION" and not re.fullmatch(r"P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?", slot.value):
+            elif slot_type == "AMAZON.DURATION" and not ISO_DURATION.fullmatch(slot.value):
                 problems.append(f"{where}: slot {slot.name}: AMAZON.DURATION values are ISO-8601 (P3W), not {slot.value!r}")
             if slot.words is not None and f" {slot.words} " not in f" {annotation.utterance} ":
                 problems.append(f"{where}: slot {slot.name}: the words {slot.words!r} are not in the utterance")
@@ -362,7 +364,7 @@ class Matcher:
         ])
         texts = [p.text for p in phrases]
         intents = [p.intent for p in phrases]
-        totals = Counter()
+        totals: defaultdict[str, float] = defaultdict(float)
         for p in phrases:
             totals[p.intent] += p.weight
         share = sum(totals.values()) / len(totals)

@@ -24,8 +24,8 @@ from typing import Any
 from .. import build
 from ..content import LocaleContent, Text, iter_texts
 from ..flows import answers, relief, screening
-from ..flows.relief import Progress
 from ..flows.pending import OutcomeMore
+from ..flows.relief import Progress
 from ..flows.screening import NO, UNKNOWN, UNSURE, YES, ScreeningState
 from ..reply import MAX_BREAK_SECONDS, MAX_CARD_CHARS, MAX_SPEECH_CHARS, Reply, Segment, heard_text, to_ssml, word_count
 
@@ -203,7 +203,7 @@ def reply_problems(content: LongestWords, render: Render = to_ssml) -> list[tupl
 
 def composed_replies(content: LongestWords) -> Iterator[tuple[str, Reply]]:
     """Every reply the flows build from several texts, each with a label saying which it is."""
-    opening = [content.phrase("disclaimer")]
+    opening: list[Segment] = [content.phrase("disclaimer")]
     yield "welcome (first visit)", answers.welcome(content, opening)[0]
     asked = set(build.TOPIC_INTENTS.values())  # the disclaimer can open these; the rest follow an answer
     for topic in content.topics.values():
@@ -238,7 +238,7 @@ def _screening_replies(content: LongestWords) -> Iterator[tuple[str, Reply]]:
                  "stray answer": [texts["stray_answer"], question.hint], "resume": [texts["resume"]],
                  "changing an answer": [texts["changing_answer"]], "first visit": [content.phrases["disclaimer"], texts["intro"]]}
         for name, lead in leads.items():
-            said = [content.say(text, question_label=question.card_label, old_answer="not sure") for text in lead]
+            said: list[Segment] = [content.say(text, question_label=question.card_label, old_answer="not sure") for text in lead]
             yield f"screening.questions.{question.id} after {name}", screening.question_reply(content, question, said)[0]
     yield "screening emergency advice", screening.emergency_reply(content)
     answers_ = (YES, NO, UNSURE)
