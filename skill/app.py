@@ -14,10 +14,10 @@ from werkzeug.exceptions import HTTPException
 from .assemble import Words, assemble
 from .certificates import SigningCertificates, load_trust_roots
 from .config import Config, ConfigError
-from .fast_edge import FastAlexaEdge
+from .edge import AlexaEdge
 from .observability import configure_logging
 from .verify import RequestVerifier
-from .web import AlexaEdge, alexa_blueprint
+from .web import AlexaEndpoint, service_blueprint
 
 MAX_BODY_BYTES = 64 * 1024
 log = logging.getLogger(__name__)
@@ -35,11 +35,11 @@ def create_app(config: Config | Mapping[str, str] | None = None, words: Words | 
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    edge = AlexaEdge(verifier, skill, metrics)
-    app.register_blueprint(alexa_blueprint(edge, store, metrics))
+    app.register_blueprint(service_blueprint(store, metrics))
     app.register_error_handler(HTTPException, _http_error)
-    # Plain POST /alexa skips Flask (skill/fast_edge.py); app(...) and app.wsgi_app both go through it.
-    app.wsgi_app = FastAlexaEdge(app.wsgi_app, edge, MAX_BODY_BYTES, app.logger)  # type: ignore[method-assign]
+    # /alexa never reaches Flask (skill/edge.py); app(...) and app.wsgi_app both go through the edge.
+    endpoint = AlexaEndpoint(verifier, skill, metrics)
+    app.wsgi_app = AlexaEdge(app.wsgi_app, endpoint, MAX_BODY_BYTES, app.logger)  # type: ignore[method-assign]
     return app
 
 
@@ -65,6 +65,6 @@ def _verifier(config: Config) -> RequestVerifier:
 
 
 def _http_error(exc: HTTPException):
-    """405 for GET /alexa, 413 for big bodies, 404...: JSON like every other error."""
+    """404 for unknown paths, 405 for POST /healthz...: JSON like every other error."""
     return jsonify(error=(exc.name or "error").lower()), exc.code or 500
 

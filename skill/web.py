@@ -1,4 +1,5 @@
-"""The thin HTTP edge: verify -> deserialise -> invoke -> serialise, and nothing else.
+"""The Alexa endpoint (verify -> deserialise -> invoke -> serialise, and nothing else) and the
+service's Flask routes.
 
 Every ``POST /alexa`` is observed from here (``skill/observability.py``): this is the one
 place that knows whether a request was refused, how long it took and what it asked, so the
@@ -11,8 +12,7 @@ import logging
 from collections.abc import Callable, Mapping
 
 from ask_sdk_core.skill import CustomSkill
-from flask import Blueprint, Response, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, Response, jsonify
 
 from .dispatch import LeanInvoker
 from .envelope import EnvelopeReader, ResponseWriter
@@ -20,13 +20,13 @@ from .envelope_limits import envelope_problem
 from .logsafe import exception_summary
 from .observability import HealthCheckedStore, Metrics, RequestLog, RequestRecord, observe_request
 from .persistence import StoreError
-from .verify import CERT_URL_HEADER, SIGNATURE_HEADER, RequestVerifier, VerificationError
+from .verify import RequestVerifier, VerificationError
 
 log = logging.getLogger(__name__)
 
 Answer = tuple[Response, int] | Response
 Reply = tuple[int, bytes]
-"""An HTTP status and its JSON body: what both the Flask route and ``skill/fast_edge.py`` send."""
+"""An HTTP status and its JSON body, as ``skill/edge.py`` sends it."""
 
 JSON_MIMETYPE = "application/json"
 
@@ -35,19 +35,30 @@ def error_body(reason: str) -> bytes:
     """Every rejection looks the same: a short JSON body, never a stack trace.
 
     Byte for byte what Flask's ``jsonify(error=reason)`` makes (compact, trailing newline), so
-    the lean edge and the Flask routes answer alike.
+    the edge and the Flask routes (404, 405 elsewhere) answer alike.
     """
     return (json.dumps({"error": reason}, separators=(",", ":")) + "\n").encode()
 
 
 class AlexaEndpoint:
-    """``POST /alexa``: one Alexa request in, one Alexa response (or a short JSON error) out."""
+    """``POST /alexa``: one Alexa request in, one Alexa response (or a short JSON error) out.
 
-    def __init__(self, verifier: RequestVerifier, skill: CustomSkill) -> None:
+    ``serve`` opens the request's record, reads the body through ``read_body`` (which may note
+    a refusal, 413 or a short body, on the record and raise), verifies, deserialises, invokes
+    and serialises; on the way out the record is logged once and counted once.
+    """
+
+    def __init__(self, verifier: RequestVerifier, skill: CustomSkill, metrics: Metrics) -> None:
         self.verifier = verifier
         self.skill = LeanInvoker(skill)  # CustomSkill.invoke, minus per-request work (skill/dispatch.py)
         self.reader = EnvelopeReader()
         self.writer = ResponseWriter()
+        self.metrics = metrics
+        self.request_log = RequestLog()
+
+    def serve(self, headers: Mapping[str, str], read_body: Callable[[RequestRecord], bytes]) -> Reply:
+        with observe_request(self.metrics, self.request_log) as record:
+            return self.answer(record, headers, read_body(record))
 
     def answer(self, record: RequestRecord, headers: Mapping[str, str], body: bytes) -> Reply:
         """Verify, deserialise, invoke; note on ``record`` how it went."""
@@ -73,53 +84,15 @@ class AlexaEndpoint:
         return 200, self.writer.dumps(response)
 
 
-class AlexaEdge:
-    """One observed ``POST /alexa``: the record, the answer, then one log line and metrics."""
-
-    def __init__(self, verifier: RequestVerifier, skill: CustomSkill, metrics: Metrics) -> None:
-        self.endpoint = AlexaEndpoint(verifier, skill)
-        self.metrics = metrics
-        self.request_log = RequestLog()
-
-    def serve(self, headers: Mapping[str, str], read_body: Callable[[RequestRecord], bytes]) -> Reply:
-        """``read_body`` may note a refusal on the record and raise (413): it is observed too."""
-        with observe_request(self.metrics, self.request_log) as record:
-            return self.endpoint.answer(record, headers, read_body(record))
-
-
 def _reject(record: RequestRecord, reason: str) -> Reply:
     record.reject(400, reason)
     return 400, error_body(reason)
 
 
-def _signature_headers() -> dict[str, str]:
-    """Just the two headers verification reads (werkzeug looks names up case-insensitively).
-
-    Handing over all of ``request.headers`` would make the verifier walk the whole WSGI
-    environ on every request to fold the names.
-    """
-    headers = request.headers
-    return {name: value for name in (CERT_URL_HEADER, SIGNATURE_HEADER) if (value := headers.get(name)) is not None}
-
-
-def _read_body(record: RequestRecord) -> bytes:
-    """The raw body; an oversized one is refused (413) and recorded as such."""
-    try:
-        return request.get_data(cache=False)
-    except HTTPException as exc:
-        record.reject(exc.code or 400, (exc.name or "bad request").lower())
-        raise
-
-
-def alexa_blueprint(edge: AlexaEdge, store: HealthCheckedStore, metrics: Metrics) -> Blueprint:
-    """The Flask routes. ``skill/fast_edge.py`` answers most ``POST /alexa`` before Flask;
-    this route still takes the rest (chunked, oversized or odd bodies) with Flask's rules."""
-    blueprint = Blueprint("alexa", __name__)
-
-    @blueprint.post("/alexa")
-    def alexa() -> Response:
-        status, body = edge.serve(_signature_headers(), _read_body)
-        return Response(body, status=status, mimetype=JSON_MIMETYPE)
+def service_blueprint(store: HealthCheckedStore, metrics: Metrics) -> Blueprint:
+    """The Flask routes: ``/healthz`` and ``/metrics``. ``POST /alexa`` never reaches Flask
+    (``skill/edge.py``)."""
+    blueprint = Blueprint("service", __name__)
 
     @blueprint.get("/healthz")
     def healthz() -> Answer:
