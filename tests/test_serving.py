@@ -1,6 +1,7 @@
 """`make run`'s server for real: gunicorn with infra/gunicorn.conf.py on a local port."""
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import socket
@@ -143,3 +144,25 @@ def test_slow_clients_never_starve_normal_requests(served):
     finally:
         for socket_ in slow:
             socket_.close()
+
+
+def chunked_post(base: str, body: bytes) -> tuple[int, bytes]:
+    host, port = base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        connection.request("POST", "/alexa", body=iter([body[:100], body[100:]]),
+                           headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"}, encode_chunked=True)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def test_gunicorn_answers_a_chunked_request_and_refuses_one_over_the_limit_with_413(served):
+    """gunicorn de-chunks the body (wsgi.input_terminated); skill/edge.py reads it up to the limit."""
+    envelope = fixture("launch_request.json")
+    envelope["request"]["timestamp"] = now_iso()
+    status, answer = chunked_post(served, json.dumps(envelope).encode())
+    assert status == 200 and b"Welcome to Back Twitch Helper" in answer
+    envelope["padding"] = "x" * (64 * 1024)
+    assert chunked_post(served, json.dumps(envelope).encode()) == (413, b'{"error":"request entity too large"}\n')
