@@ -34,12 +34,12 @@ from typing import Any
 
 import orjson
 from ask_sdk_core.serialize import DefaultSerializer
-from ask_sdk_model import Context, RequestEnvelope
+from ask_sdk_model import RequestEnvelope
 from dateutil import tz
 
 from . import fastjson
 
-__all__ = ["EnvelopeReader", "LazyContext", "ResponseWriter"]
+__all__ = ["EnvelopeReader", "ResponseWriter"]
 
 Converter = Callable[[Any], Any]
 
@@ -178,8 +178,6 @@ def _model(cls: type) -> Converter:
         return _identity
     if hasattr(cls, "get_real_child_model"):
         return _discriminated(cls)
-    if cls is Context:
-        return _lazy_context
     return _plain_model(cls)  # type: ignore[arg-type]  # mypy: hasattr() narrowing drops type's __hash__
 
 
@@ -268,84 +266,6 @@ def _with_unknown(instance: Any, value: dict[str, Any], unknown: list[str]) -> A
 
 # A JSON value already of the field's type is kept as it is (what the SDK's cast returns).
 _PASS_THROUGH: dict[str, type] = {"str": str, "int": int, "long": int, "float": float, "bool": bool}
-
-
-# --------------------------------------------------------------------------- the context
-
-
-class LazyContext(Context):
-    """A ``Context`` whose parts other than ``System`` are converted when first read.
-
-    A screen device sends its viewport, extensions and audio player state with every
-    request: about a third of the envelope's conversion, for parts this skill never reads.
-    ``System`` (user, device, API endpoint) is read on nearly every request and converted at
-    once.  A deferred part is converted on first read exactly as the SDK would convert it,
-    by the SDK itself if the fast path cannot vouch for it (so a malformed part that nobody
-    reads no longer costs the request).  ``to_dict`` and ``==`` read every part first.
-    """
-
-    def __init__(self, fields: dict[str, Any], deferred: dict[str, tuple[Any, str]]) -> None:
-        # Context.__init__ is skipped on purpose: a deferred attribute must stay unset so that
-        # its first read reaches __getattr__.
-        self.__dict__.update(fields)
-        self.__dict__["_deferred"] = deferred
-
-    def __getattr__(self, name: str) -> Any:
-        deferred = self.__dict__.get("_deferred")
-        if not deferred or name not in deferred:
-            raise AttributeError(name)
-        value, spec = deferred.pop(name)
-        converted = self.__dict__[name] = _part(value, spec)
-        return converted
-
-    def parts(self) -> dict[str, Any]:
-        """Every field, deferred ones converted: what an eager ``Context`` holds."""
-        known = {attr: getattr(self, attr) for attr in self.deserialized_types}
-        others = {key: value for key, value in self.__dict__.items() if key not in known and key != "_deferred"}
-        return known | others
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Context):
-            return False
-        theirs = other.parts() if isinstance(other, LazyContext) else other.__dict__
-        return self.parts() == theirs
-
-    __hash__ = None  # type: ignore[assignment]  # as Context: mutable, compared by value
-
-
-def _part(value: Any, spec: str) -> Any:
-    """One deferred part as the SDK makes it (its error too, if it cannot)."""
-    try:
-        return _converter(spec)(value)
-    except _OffThePath:
-        return _SDK.deserialize(json.dumps(value), spec)
-
-
-def _lazy_context(value: Any) -> LazyContext:
-    if type(value) is not dict:
-        raise _OffThePath
-    plan = _CONTEXT_PLAN
-    fields = dict(_CONTEXT_FIELDS)
-    deferred: dict[str, tuple[Any, str]] = {}
-    unknown = []
-    for key, item in value.items():
-        target = plan.get(key)
-        if target is None:
-            unknown.append(key)
-            continue
-        attr, spec = target
-        if item is None:
-            continue
-        if attr == "system":
-            fields[attr] = _converter(spec)(item)
-        else:
-            del fields[attr]
-            deferred[attr] = (item, spec)
-    return _with_unknown(LazyContext(fields, deferred), value, unknown)
-
-
-_CONTEXT_FIELDS: dict[str, Any] = vars(Context())  # what Context.__init__ sets: all None
-_CONTEXT_PLAN = {json_key: (attr, Context.deserialized_types[attr]) for attr, json_key in Context.attribute_map.items()}
 
 
 # --------------------------------------------------------------------------- responses

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
@@ -117,22 +118,9 @@ class RequestRecord:
         }
 
 
-_second: tuple[int, str] = (-1, "")
-
-
 def utc_timestamp(now: float) -> str:
-    """``datetime.fromtimestamp(now, timezone.utc).isoformat(timespec="milliseconds")``, with
-    the date and time of day formatted once per second rather than once per request."""
-    global _second
-    whole = int(now)
-    micro = round((now - whole) * 1e6)  # as datetime.fromtimestamp rounds
-    if micro >= 1_000_000:
-        whole, micro = whole + 1, micro - 1_000_000
-    second, prefix = _second
-    if second != whole:
-        prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
-        _second = (whole, prefix)  # one tuple, replaced whole: safe to share between threads
-    return f"{prefix}.{micro // 1000:03d}+00:00"
+    """``2026-12-03T13:45:01.123+00:00``: the line's time, in UTC, to the millisecond."""
+    return datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds")
 
 
 def _text(value: object) -> str | None:
@@ -184,36 +172,7 @@ class RequestLog:
             return
         fields = record.log_fields(latency)
         fields["level"] = logging.getLevelName(level)
-        line = fastjson.dumps(fields).decode()
-        handler = self._only_destination(level)
-        if handler is not None:
-            handler.write_line(line)
-        else:
-            # A record made here rather than by .log(): no stack walk for a caller we know.
-            self._logger.handle(logging.LogRecord(REQUEST_LOGGER, level, __file__, 0, line, None, None))
-
-    def _only_destination(self, level: int) -> StdoutLineHandler | None:
-        """The skill's own stdout handler when it is the one place the record would go, unfiltered.
-
-        Then the line is written to it directly: the same bytes, without the ~10 µs that a
-        LogRecord and the handler chain cost on every request.  Any other set-up (a handler
-        or filter an operator or a test added, the Lambda runtime's handler) takes the
-        logging module's own path.
-        """
-        logger: logging.Logger | None = self._logger
-        while logger is not None:
-            if logger.filters or (logger.handlers and logger.parent is not None):
-                return None
-            if logger.parent is None:
-                handlers = logger.handlers
-                if len(handlers) == 1 and type(handlers[0]) is StdoutLineHandler and not handlers[0].filters \
-                        and level >= handlers[0].level:
-                    return handlers[0]
-                return None
-            if not logger.propagate:
-                return None
-            logger = logger.parent  # type: ignore[assignment]
-        return None
+        self._logger.log(level, fastjson.dumps(fields).decode())
 
 
 class LineFormatter(logging.Formatter):
@@ -236,18 +195,6 @@ class StdoutLineHandler(logging.StreamHandler):
     def __init__(self) -> None:
         super().__init__(sys.stdout)
         self.setFormatter(LineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-
-    def write_line(self, line: str) -> None:
-        """What ``emit`` writes for a request line (its bare message), under the same lock;
-        a failing stdout is reported as ``emit`` reports it, never raised into the request."""
-        try:
-            with self.lock:  # type: ignore[union-attr]
-                self.stream.write(line + self.terminator)
-                self.flush()
-        except RecursionError:
-            raise
-        except Exception:
-            self.handleError(logging.makeLogRecord({"name": REQUEST_LOGGER, "msg": line}))
 
 
 def configure_logging(level: str) -> None:

@@ -147,61 +147,36 @@ def test_on_stdout_request_lines_are_bare_json_and_other_records_keep_their_text
 
 
 @pytest.fixture
-def only_stdout_handler(monkeypatch: pytest.MonkeyPatch) -> Iterator[StdoutLineHandler]:
-    """The root logger as the app leaves it in production: just the skill's stdout handler.
-
-    Set when the test body first writes (pytest adds its capturing handlers to the root
-    logger after the fixtures are set up), and put back afterwards.
-    """
-    stream = io.StringIO()
+def stdout_handler() -> Iterator[StdoutLineHandler]:
+    """The skill's stdout handler (on a StringIO), on the request logger for the test."""
     handler = StdoutLineHandler()
-    handler.setStream(stream)
-    root = logging.getLogger()
-    original = RequestLog.write
-
-    def write_alone(self: RequestLog, record: RequestRecord, latency: float) -> None:
-        saved, root.handlers = root.handlers, [handler]
-        try:
-            original(self, record, latency)
-        finally:
-            root.handlers = saved
-
-    monkeypatch.setattr(root, "level", logging.INFO)
-    monkeypatch.setattr(RequestLog, "write", write_alone)
-    root.manager._clear_cache()
+    handler.setStream(io.StringIO())
+    logger = logging.getLogger(REQUEST_LOGGER)
+    logger.addHandler(handler)
+    level, logger.level = logger.level, logging.INFO
     yield handler
-    root.manager._clear_cache()
+    logger.removeHandler(handler)
+    logger.setLevel(level)
 
 
-def test_with_only_the_stdout_handler_a_line_is_written_as_the_logging_module_would_write_it(only_stdout_handler,
-                                                                                           monkeypatch):
+def test_the_request_line_is_one_bare_json_object(stdout_handler: StdoutLineHandler) -> None:
     record = RequestRecord(request_id="amzn1.echo-api.request.1", request_type="IntentRequest",
                            intent="WhyTwitchingIntent", locale="en-US")
-    with monkeypatch.context() as patched:
-        patched.setattr(logging, "LogRecord", None)  # straight to the handler: no record is made
-        RequestLog().write(record, 0.0042)
-    direct = only_stdout_handler.stream.getvalue()
-    extra = logging.NullHandler()
-    logging.getLogger(REQUEST_LOGGER).addHandler(extra)  # one more destination: the logging module's path
-    try:
-        RequestLog().write(record, 0.0042)
-    finally:
-        logging.getLogger(REQUEST_LOGGER).removeHandler(extra)
-    through_logging = only_stdout_handler.stream.getvalue()[len(direct):]
-    fields = json.loads(direct)
-    assert direct.endswith("\n") and direct.count("\n") == 1
-    assert {**fields, "ts": "-"} == {**json.loads(through_logging), "ts": "-"}
+    RequestLog().write(record, 0.0042)
+    written = stdout_handler.stream.getvalue()
+    assert written.endswith("\n") and written.count("\n") == 1
+    fields = json.loads(written)
     assert fields["intent"] == "WhyTwitchingIntent" and fields["latency_ms"] == 4.2 and fields["level"] == "INFO"
 
 
-def test_a_filter_on_the_stdout_handler_still_decides(only_stdout_handler, monkeypatch):
-    only_stdout_handler.addFilter(lambda record: record.name != REQUEST_LOGGER)
+def test_a_filter_on_the_stdout_handler_still_decides(stdout_handler: StdoutLineHandler) -> None:
+    stdout_handler.addFilter(lambda record: record.name != REQUEST_LOGGER)
     RequestLog().write(RequestRecord(request_type="LaunchRequest"), 0.001)
-    assert only_stdout_handler.stream.getvalue() == ""
+    assert stdout_handler.stream.getvalue() == ""
 
 
-def test_a_broken_stdout_never_fails_the_request(only_stdout_handler, monkeypatch, capsys):
-    monkeypatch.setattr(only_stdout_handler.stream, "write", lambda text: (_ for _ in ()).throw(BrokenPipeError()))
+def test_a_broken_stdout_never_fails_the_request(stdout_handler: StdoutLineHandler, monkeypatch, capsys) -> None:
+    monkeypatch.setattr(stdout_handler.stream, "write", lambda text: (_ for _ in ()).throw(BrokenPipeError()))
     RequestLog().write(RequestRecord(request_type="LaunchRequest"), 0.001)  # reported, not raised
     assert "BrokenPipeError" in capsys.readouterr().err
 
