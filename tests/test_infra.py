@@ -270,6 +270,7 @@ def proxied(tmp_path: Path) -> Iterator[tuple[int, list[tuple[list[tuple[str, st
     finally:
         stop(process)
         upstream.shutdown()
+        upstream.server_close()
 
 
 def https_post(port: int, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:

@@ -108,6 +108,12 @@ def test_thousands_of_hostile_envelopes_get_no_5xx_no_bad_ssml_and_almost_no_apo
 
     def worker(share: list[bytes]) -> None:
         client = Client(production)
+        try:
+            send_all(client, share)
+        finally:
+            client.connection.close()
+
+    def send_all(client: Client, share: list[bytes]) -> None:
         for number, body in enumerate(share):
             status, raw = client.call("POST", "/alexa", body, {"Content-Type": "application/json",
                                                                **signed_headers(pki, body)})

@@ -59,7 +59,7 @@ def served(tmp_path):
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.communicate(timeout=10)  # waits, and closes the output pipe
 
 
 def post(base: str, body: bytes, headers: dict[str, str] | None = None) -> tuple[int, dict]:
