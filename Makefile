@@ -39,8 +39,11 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(BIN)/gunicorn -c infra/gunicorn.conf.py 'skill.app:create_app()'
 
+# Two processes (pytest-xdist): the suite is CPU-bound and every test is independent (its own
+# temporary files, ports, PostgreSQL schema). TEST_PROCESSES=0 runs it in this process.
+TEST_PROCESSES ?= 2
 test: install-test lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES)
 
 # ruff and mypy on skill/ (configured in pyproject.toml); `make test` runs them before pytest.
 lint: install-test
