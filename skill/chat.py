@@ -36,7 +36,6 @@ from .locales import DEFAULT_LOCALE
 
 ENTITIES = {"&quot;": '"', "&apos;": "'"}
 BREAKS = re.compile(r'(?:\s*<break time="\d+(?:\.\d+)?m?s"\s*/>)+')
-SPECIAL = {"(silence)", "(new visit)"}
 CHECKS = {"open", "closed", "intent", "card", "reprompt", "not", "name-free", "timer"}
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from .locales import CONTENT_OVERRIDES, DEFAULT_LOCALE, LOCALE_NAME, merge, replace_words
+from .locales import CONTENT_OVERRIDES, DEFAULT_LOCALE, LOCALE_NAME, merge, one_line, replace_words
 from .routine import Routine, parse_routine
 
 SCHEMA_PATH = Path(__file__).with_name("content_schema.yaml")
@@ -235,7 +235,7 @@ def load_locale_data(locale_dir: Path) -> dict[str, Any]:
         try:
             data[path.stem] = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            problems.append(f"{path}: (file): not valid YAML: {_one_line(exc)}")
+            problems.append(f"{path}: (file): not valid YAML: {one_line(exc)}")
     if problems:
         raise ContentError(problems)
     problems = validate_locale_data(data, locale_dir)
@@ -278,7 +278,7 @@ def _read_overlay(path: Path, locale_dir: Path) -> dict[str, Any]:
     try:
         overlay = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ContentError([*problems, f"{path}: (file): not valid YAML: {_one_line(exc)}"]) from exc
+        raise ContentError([*problems, f"{path}: (file): not valid YAML: {one_line(exc)}"]) from exc
     problems += _overlay_shape_problems(overlay, path)
     if problems:
         raise ContentError(problems)
@@ -292,7 +292,7 @@ def _overlay_shape_problems(overlay: Any, path: Path) -> list[str]:
     problems = [f"{path}: {key}: not meta, words or a content file ({', '.join(sorted(files))})"
                 for key in overlay if key not in files | {"meta", "words"}]
     meta_errors = jsonschema.Draft202012Validator(_schema()["$defs"]["meta"]).iter_errors(overlay.get("meta"))
-    problems += [f"{path}: meta: {_one_line(error.message)}" for error in meta_errors]
+    problems += [f"{path}: meta: {one_line(error.message)}" for error in meta_errors]
     words = overlay.get("words", {})
     if not isinstance(words, dict) or not all(isinstance(k, str) and isinstance(v, str) and v for k, v in words.items()):
         problems.append(f"{path}: words: expected a mapping of en-US word -> this locale's word")
@@ -427,11 +427,7 @@ def _describe(error: jsonschema.ValidationError, locale_dir: Path, locate: Locat
         unexpected = re.findall(r"'(\w+)' was unexpected", error.message)
         if unexpected:
             return f"{locale_dir / (unexpected[0] + '.yaml')}: (file): not a known content file"
-        return f"{locale_dir}: (top level): {_one_line(error.message)}"
+        return f"{locale_dir}: (top level): {one_line(error.message)}"
     key = ".".join(path[1:]) or "(top level)"
-    return f"{locate(path[0], key)}: {_one_line(error.message)}"
+    return f"{locate(path[0], key)}: {one_line(error.message)}"
 
-
-def _one_line(exc: object) -> str:
-    text = " ".join(str(exc).split())
-    return text if len(text) <= 200 else text[:197] + "..."

@@ -183,7 +183,7 @@ def read_json_model(path: Path) -> dict[str, Any]:
         model = json.loads(Path(path).read_text(encoding="utf-8"))
         model["interactionModel"]["languageModel"]["intents"]
     except (OSError, ValueError) as exc:
-        raise ModelError([f"{path}: (file): not a readable JSON model: {_one_line(exc)}"]) from exc
+        raise ModelError([f"{path}: (file): not a readable JSON model: {one_line(exc)}"]) from exc
     except (KeyError, TypeError) as exc:
         raise ModelError([f"{path}: interactionModel.languageModel: missing {exc}"]) from exc
     return model
@@ -219,9 +219,9 @@ def _read_model_overrides(path: Path) -> dict[str, Any]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ModelError([f"{path}: (file): not valid YAML: {_one_line(exc)}"]) from exc
+        raise ModelError([f"{path}: (file): not valid YAML: {one_line(exc)}"]) from exc
     validator = jsonschema.Draft202012Validator(_MODEL_OVERRIDE_SCHEMA)
-    problems = [f"{path}: {'.'.join(map(str, e.absolute_path)) or '(top level)'}: {_one_line(e.message)}"
+    problems = [f"{path}: {'.'.join(map(str, e.absolute_path)) or '(top level)'}: {one_line(e.message)}"
                 for e in validator.iter_errors(raw)]
     if problems:
         raise ModelError(problems)
@@ -300,6 +300,7 @@ def iter_samples(model: dict[str, Any]) -> Iterator[tuple[str, str]]:
             yield intent["name"], sample
 
 
-def _one_line(exc: object) -> str:
+def one_line(exc: object) -> str:
+    """A message for a one-line start-up problem: whitespace folded, at most 200 characters."""
     text = " ".join(str(exc).split())
     return text if len(text) <= 200 else text[:197] + "..."

@@ -49,7 +49,6 @@ class Reply:
         return self.reprompt is None
 
 
-ACRONYM = re.compile(r"\b([A-Z]{2,4})\b")
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 """Characters XML 1.0 does not allow in a document, lone surrogates included: never spoken."""
 NO_PRONUNCIATIONS: Mapping[str, str] = {}

@@ -6,7 +6,6 @@ the same words work whether or not the platform resolved them.
 """
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -26,10 +25,6 @@ class SlotCatalog:
         self.types = types
         self.slot_types = slot_types or {}
         self.intents = intents  # every intent the model names, with or without slots
-
-    @classmethod
-    def from_model(cls, model_path: Path) -> SlotCatalog:
-        return cls.from_model_data(json.loads(Path(model_path).read_text(encoding="utf-8")))
 
     @classmethod
     def from_model_data(cls, model: dict) -> SlotCatalog:

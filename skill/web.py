@@ -25,7 +25,7 @@ from .verify import RequestVerifier, VerificationError
 log = logging.getLogger(__name__)
 
 Answer = tuple[Response, int] | Response
-Reply = tuple[int, bytes]
+StatusAndBody = tuple[int, bytes]
 """An HTTP status and its JSON body, as ``skill/edge.py`` sends it."""
 
 JSON_MIMETYPE = "application/json"
@@ -56,11 +56,11 @@ class AlexaEndpoint:
         self.metrics = metrics
         self.request_log = RequestLog()
 
-    def serve(self, headers: Mapping[str, str], read_body: Callable[[RequestRecord], bytes]) -> Reply:
+    def serve(self, headers: Mapping[str, str], read_body: Callable[[RequestRecord], bytes]) -> StatusAndBody:
         with observe_request(self.metrics, self.request_log) as record:
             return self.answer(record, headers, read_body(record))
 
-    def answer(self, record: RequestRecord, headers: Mapping[str, str], body: bytes) -> Reply:
+    def answer(self, record: RequestRecord, headers: Mapping[str, str], body: bytes) -> StatusAndBody:
         """Verify, deserialise, invoke; note on ``record`` how it went."""
         try:
             document = self.verifier.verify(headers, body)
@@ -84,7 +84,7 @@ class AlexaEndpoint:
         return 200, self.writer.dumps(response)
 
 
-def _reject(record: RequestRecord, reason: str) -> Reply:
+def _reject(record: RequestRecord, reason: str) -> StatusAndBody:
     record.reject(400, reason)
     return 400, error_body(reason)
 

@@ -229,7 +229,7 @@ def test_a_symptom_word_under_yes_needs_its_negation_under_no(repo, type_name, w
 
 def test_a_negated_symptom_word_resolves_to_no_in_every_answer_type():
     from skill.slots import SlotCatalog
-    catalog = SlotCatalog.from_model(REPO_ROOT / "interaction_model" / "en-US.json")
+    catalog = SlotCatalog.from_model_data(json.loads((REPO_ROOT / "interaction_model" / "en-US.json").read_text()))
     for type_name, words in {"NUMBNESS_ANSWER": ["no numbness", "not numb", "no tingling"],
                              "WEAKNESS_ANSWER": ["no weakness", "not weak", "none of that"],
                              "WIDESPREAD_ANSWER": ["not everywhere", "just my back", "none of those"]}.items():
