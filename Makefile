@@ -37,7 +37,7 @@ install: $(INSTALLED)
 install-test: $(VENV)/.installed-test
 
 run: install
-	$(BIN)/gunicorn -c infra/gunicorn.conf.py 'skill.app:create_app()'
+	$(BIN)/gunicorn -c infra/gunicorn.conf.py 'skill.runtime.app:create_app()'
 
 # Two processes (pytest-xdist): the suite is CPU-bound and every test is independent (its own
 # temporary files, ports, PostgreSQL schema). TEST_PROCESSES=0 runs it in this process.
@@ -84,4 +84,6 @@ build-SkillFunction:
 	$(PYTHON) -m pip install --quiet --target "$(ARTIFACTS_DIR)" --platform manylinux2014_x86_64 \
 		--implementation cp --python-version $(LAMBDA_PYTHON) --only-binary=:all: "$$wheel[aws]"
 	rm -rf "$(ARTIFACTS_DIR)/.wheel"
+	# The authoring tools (skill/tools, the backtwitch command) never run in the function.
+	rm -rf "$(ARTIFACTS_DIR)/skill/tools" "$(ARTIFACTS_DIR)/bin"
 	cp -R content interaction_model "$(ARTIFACTS_DIR)/"

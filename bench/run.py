@@ -41,7 +41,7 @@ from pki import DEFAULT_URL, TestPKI  # noqa: E402
 from servers import Server  # noqa: E402
 from traffic import SignedRequest, headers_for, record_conversations, sign_all  # noqa: E402
 
-from skill.app import create_app  # noqa: E402
+from skill.runtime.app import create_app  # noqa: E402
 from skill.config import Config  # noqa: E402
 
 CHAIN_PATH = "/echo.api/echo-api-cert-12.pem"
@@ -76,7 +76,7 @@ class Bench:
         env = {**self._gunicorn_env(), **self.host.environment(), "ALEXA_SKILL_ID": SKILL_ID,
                "ALEXA_CA_FILE": str(self.host.roots_file), "SKILL_LOG_LEVEL": "INFO",
                "SKILL_DATABASE_URL": f"sqlite:///{self.workdir / (name + '.db')}"}
-        return Server("skill.app:create_app()", env, self.workdir / f"{name}.log")
+        return Server("skill.runtime.app:create_app()", env, self.workdir / f"{name}.log")
 
     def echo_server(self) -> Server:
         return Server("bench.echo:create_echo_app()", self._gunicorn_env(), self.workdir / "echo.log")

@@ -23,7 +23,7 @@ from typing import Any
 
 from conversation import SKILL_ID, Conversation, now_iso
 from pki import TestPKI
-from skill.app import create_app
+from skill.runtime.app import create_app
 from skill.config import Config
 
 Envelope = dict[str, Any]
@@ -75,7 +75,7 @@ class Device(Conversation):
 
 def record_conversations(users: int = 8) -> list[Envelope]:
     """Every envelope the users send in one visit each, in the order they were sent."""
-    with tempfile.TemporaryDirectory(prefix="bench-record-") as directory, _quiet("skill.app"):
+    with tempfile.TemporaryDirectory(prefix="bench-record-") as directory, _quiet("skill.runtime.app"):
         config = Config(skill_id=SKILL_ID, verify_signatures=False, verify_timestamps=False,
                         database_url=f"sqlite:///{Path(directory) / 'record.db'}", log_level="WARNING")
         client = create_app(config).test_client()

@@ -1,6 +1,6 @@
 """What the skill tells its operator: one JSON line per Alexa request and Prometheus metrics.
 
-The HTTP edge (``skill/web.py``) opens a ``RequestRecord`` for every ``POST /alexa`` with
+The HTTP edge (``skill/runtime/web.py``) opens a ``RequestRecord`` for every ``POST /alexa`` with
 ``observe_request``; whatever happens below it (a verification failure, a store error, an
 exception the skill apologised for) is noted on that record, and when the request is over
 the record becomes exactly one log line and one set of metric updates.
@@ -84,7 +84,7 @@ class RequestRecord:
     status: int = 200
     reason: str | None = None
     store_errors: list[str] = field(default_factory=list)
-    apologised: bool = False  # the catch-all apology answered (skill/handlers/errors.py)
+    apologised: bool = False  # the catch-all apology answered (skill/conversation/handlers/errors.py)
 
     def describe(self, envelope: RequestEnvelope) -> None:
         """Copy what was asked from the envelope: ids and names only, never slots."""

@@ -13,8 +13,8 @@ from conversation import SENT_PRIVATE, SKILL_ID, Conversation
 from pki import DEFAULT_URL, FakeClock, TestPKI, shared_pki, signed_headers
 from store_servers import (  # noqa: F401 (fixtures for the store, Lambda and resilience tests)
     dynamodb_endpoint, dynamodb_table, postgres_schema_url, postgres_url, private_postgres)
-from skill.app import create_app
-from skill.assemble import Words
+from skill.runtime.app import create_app
+from skill.runtime.assemble import Words
 from skill.config import REPO_ROOT, Config
 
 CONTENT_DIR, MODEL_DIR = REPO_ROOT / "content", REPO_ROOT / "interaction_model"

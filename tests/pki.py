@@ -1,4 +1,4 @@
-"""The test PKI: the product's throwaway PKI (skill/devtools/pki.py), plus the deliberately
+"""The test PKI: the product's throwaway PKI (skill/tools/devtools/pki.py), plus the deliberately
 broken certificates the negative verification tests need.
 
 Alexa signs requests with a certificate for ``echo-api.amazon.com`` issued by an intermediate
@@ -17,7 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from skill.devtools.pki import CERT_URL, ECHO_API_HOSTNAME, LocalPKI, _name, key_usage, pem, rsa_key
+from skill.tools.devtools.pki import CERT_URL, ECHO_API_HOSTNAME, LocalPKI, _name, key_usage, pem, rsa_key
 
 DEFAULT_URL = CERT_URL
 __all__ = ["DEFAULT_URL", "ECHO_API_HOSTNAME", "TestPKI", "pem", "rsa_key", "shared_pki", "signed_headers",

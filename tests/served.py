@@ -30,7 +30,7 @@ def free_port() -> int:
 class Gunicorn:
     """``with Gunicorn(env) as server: server.post(body)``; stdout is kept in ``server.output()``."""
 
-    def __init__(self, env: dict[str, str], app: str = "skill.app:create_app()") -> None:
+    def __init__(self, env: dict[str, str], app: str = "skill.runtime.app:create_app()") -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self._log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from skill import certificates as certificates_module
-from skill.certificates import (
+from skill.runtime import certificates as certificates_module
+from skill.runtime.certificates import (
     CertificateError,
     SigningCertificates,
     fetch_https,

@@ -7,14 +7,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from skill.chat import Speaker, card_text, readable, repl, speakable
+from skill.tools.chat import Speaker, card_text, readable, repl, speakable
 from skill.config import REPO_ROOT
-from skill.devtools.alexa import LocalAlexa
-from skill.devtools.local_skill import LocalTimersApi, local_skill
-from skill.devtools.pki import LocalPKI
-from skill.devtools.spoken import duration_value, number_value
-from skill.devtools.understanding import Elicitation, Understanding
-from skill.locales import load_model
+from skill.tools.devtools.alexa import LocalAlexa
+from skill.tools.devtools.local_skill import LocalTimersApi, local_skill
+from skill.tools.devtools.pki import LocalPKI
+from skill.tools.devtools.spoken import duration_value, number_value
+from skill.tools.devtools.understanding import Elicitation, Understanding
+from skill.conversation.locales import load_model
 
 UNDERSTANDING = Understanding(load_model(REPO_ROOT / "interaction_model", "en-US"))
 UK = Understanding(load_model(REPO_ROOT / "interaction_model", "en-GB"))

@@ -1,6 +1,6 @@
 """The shipped artefacts agree and keep the platform's rules, in every locale.
 
-The rules live in the product (skill/validation/), where `backtwitch validate` runs them too;
+The rules live in the product (skill/tools/validation/), where `backtwitch validate` runs them too;
 here each rule is one test per locale, so a failure names the rule and the locale. Each rule
 is shown to fail on a deliberately broken copy in tests/test_validation.py.
 """
@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from skill import build
+from skill.conversation import build
 from skill.config import REPO_ROOT
-from skill.content import load_content
-from skill.locales import load_models
-from skill.slots import SlotCatalogs
-from skill.validation import consistency
-from skill.validation.model import MODEL_RULES
+from skill.conversation.content import load_content
+from skill.conversation.locales import load_models
+from skill.conversation.slots import SlotCatalogs
+from skill.tools.validation import consistency
+from skill.tools.validation.model import MODEL_RULES
 
 MODELS = load_models(REPO_ROOT / "interaction_model")
 CONTENT = load_content(REPO_ROOT / "content")

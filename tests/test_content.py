@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from skill.app import create_app
+from skill.runtime.app import create_app
 from skill.config import REPO_ROOT
-from skill.content import ContentError, load_content
+from skill.conversation.content import ContentError, load_content
 
 
 @pytest.fixture
@@ -107,8 +107,8 @@ def test_variations_are_picked_and_placeholders_filled():
 
 def _answers_and_routine():
     """(label, reply) for every composed reply of the answers and the routine, in every locale."""
-    from skill.content import read_locales
-    from skill.validation.speech import LongestWords, composed_replies
+    from skill.conversation.content import read_locales
+    from skill.tools.validation.speech import LongestWords, composed_replies
     for locale, data in read_locales(REPO_ROOT / "content").items():
         for label, reply in composed_replies(LongestWords(locale, data)):
             if not label.startswith("screening"):
@@ -116,8 +116,8 @@ def _answers_and_routine():
 
 
 def test_every_reprompt_differs_from_its_question_and_says_what_to_answer():
-    from skill.reply import to_ssml
-    from skill.validation.speech import closing_question, heard_text
+    from skill.conversation.reply import to_ssml
+    from skill.tools.validation.speech import closing_question, heard_text
     wrong = []
     for label, reply in _answers_and_routine():
         if reply.reprompt is None:

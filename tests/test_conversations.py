@@ -326,12 +326,12 @@ def test_an_unexpected_request_type_in_a_session_is_answered_helpfully(talk):
 
 
 def test_an_error_inside_a_handler_is_apologised_for_in_speech(app, talk, monkeypatch, caplog):
-    from skill.flows import answers
+    from skill.conversation.flows import answers
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("skill.handlers.answers.topic_reply", broken)
+    monkeypatch.setattr("skill.conversation.handlers.answers.topic_reply", broken)
     conversation = talk()
     conversation.launch()
     turn = conversation.ask("HowLongIntent")

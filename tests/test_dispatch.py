@@ -1,4 +1,4 @@
-"""LeanInvoker (skill/dispatch.py) picks the handler the SDK's linear walk would pick.
+"""LeanInvoker (skill/runtime/dispatch.py) picks the handler the SDK's linear walk would pick.
 
 Whole recorded conversations (the benchmark's traffic: launch, questions, screening, relief,
 stop, SessionEnded) run through the app with a checking ``_handle``: at every turn, and for
@@ -16,9 +16,9 @@ import pytest
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest
 
-from skill.chat import run_transcript
-from skill.dispatch import LeanInvoker
-from skill.envelope import ResponseWriter
+from skill.tools.chat import run_transcript
+from skill.runtime.dispatch import LeanInvoker
+from skill.runtime.envelope import ResponseWriter
 
 WRITER = ResponseWriter()
 

@@ -1,4 +1,4 @@
-"""The WSGI edge (skill/edge.py): every request for /alexa is answered there, every other by Flask.
+"""The WSGI edge (skill/runtime/edge.py): every request for /alexa is answered there, every other by Flask.
 
 Each branch is driven directly through the app's WSGI callable with hand-made environs, as a
 WSGI server would call it: answered, refused, too large (declared or chunked), cut short,
@@ -18,8 +18,8 @@ from flask import Flask
 
 from conversation import fixture, now_iso
 from pki import TestPKI, signed_headers
-from skill.app import MAX_BODY_BYTES
-from skill.edge import AlexaEdge
+from skill.runtime.app import MAX_BODY_BYTES
+from skill.runtime.edge import AlexaEdge
 
 Answer = tuple[str, dict[str, str], bytes]
 

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from skill.config import REPO_ROOT
-from skill.reply import heard_text, word_count
-from skill.locales import intents_of, load_models
+from skill.conversation.reply import heard_text, word_count
+from skill.conversation.locales import intents_of, load_models
 
 MODELS = load_models(REPO_ROOT / "interaction_model")
 # safety.md's emergency signs -> words that show a sample speaks of it (at least 3 samples each).

@@ -1,6 +1,6 @@
 """The fast envelope reader and response writer give exactly what the ASK SDK's serializer gives.
 
-The edge swaps ``DefaultSerializer`` for ``skill.envelope`` to save most of a request's
+The edge swaps ``DefaultSerializer`` for ``skill.runtime.envelope`` to save most of a request's
 deserialising time; these tests hold it to the SDK's behaviour: the same model objects for
 real envelopes, the same answer (object or ``SerializationException``) for mangled ones,
 and the same JSON for every response the skill produces in whole conversations.
@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from conversation import Conversation, fixture
 from fuzzing import FIXTURE_NAMES, mutated_envelopes, realistic_envelope
 from pki import TestPKI, signed_headers
-from skill.dispatch import LeanInvoker
-from skill.envelope import EnvelopeReader, ResponseWriter
+from skill.runtime.dispatch import LeanInvoker
+from skill.runtime.envelope import EnvelopeReader, ResponseWriter
 
 SDK = DefaultSerializer()
 READER = EnvelopeReader()
@@ -136,7 +136,7 @@ def test_any_mutated_envelope_gets_the_same_answer_from_both(document: dict[str,
 def test_every_response_of_whole_conversations_serialises_as_the_sdk_does(app, pki, monkeypatch) -> None:
     """Every response the skill produced in a launch, a screening and a relief routine."""
     produced: list[Any] = []
-    invoke = LeanInvoker.invoke  # what the edge calls (skill/dispatch.py)
+    invoke = LeanInvoker.invoke  # what the edge calls (skill/runtime/dispatch.py)
 
     def recording_invoke(self: LeanInvoker, request_envelope: RequestEnvelope) -> Any:
         produced.append(invoke(self, request_envelope))

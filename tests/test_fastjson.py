@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skill import fastjson
-from skill.verify import VerificationError, parse_envelope
+from skill.runtime.verify import VerificationError, parse_envelope
 
 # JSON values Alexa could send: 64-bit integers, finite floats, any text (surrogates included).
 _scalars = (st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**63 - 1)

@@ -20,11 +20,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from conversation import Turn, fixture, now_iso
 from fuzzing import HOSTILE, MODEL_INTENTS, MODEL_SLOTS, mutated_envelopes, nested_value, realistic_envelope
 from pki import TestPKI, signed_headers
-from skill.envelope_limits import MAX_DEPTH, MAX_VALUES, envelope_problem
-from skill.handlers.base import Turn as HandlerTurn
+from skill.runtime.envelope_limits import MAX_DEPTH, MAX_VALUES, envelope_problem
+from skill.conversation.handlers.base import Turn as HandlerTurn
 from skill.observability import Metrics, RequestRecord
-from skill.reply import Pause, replayable, to_ssml
-from skill.validation.speech import ssml_problems
+from skill.conversation.reply import Pause, replayable, to_ssml
+from skill.tools.validation.speech import ssml_problems
 
 FUZZ = settings(max_examples=150, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -140,7 +140,7 @@ ODD_STATE = [
 @pytest.mark.parametrize("intent", ["AMAZON.YesIntent", "AMAZON.NextIntent", "AMAZON.HelpIntent", "ScreeningIntent"])
 def test_session_state_the_skill_could_not_have_written_is_ignored_not_apologised_for(app, pki, state, intent):
     """A follow-up, progress or answer of the wrong shape is dropped where it is read: the turn
-    is answered as if it were not there (skill/flows/pending.py, Progress.from_dict)."""
+    is answered as if it were not there (skill/conversation/flows/pending.py, Progress.from_dict)."""
     assert_answered_well(*send(app, pki, intent_envelope(intent, attributes=state)))
 
 

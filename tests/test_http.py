@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 from conversation import SKILL_ID, fixture, now_iso
 from pki import DEFAULT_URL, untrusted_pki
-from skill.app import create_app
+from skill.runtime.app import create_app
 from skill.config import ConfigError
 
 BASE = "https://s3.amazonaws.com/echo.api/"

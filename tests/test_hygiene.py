@@ -1,6 +1,6 @@
 """Packaging hygiene: every distribution skill/ imports is declared, the store drivers are
 optional extras that SQLite start-up never loads, the SDK is held to the minor release
-skill/envelope.py was written against, and the lock files agree with pyproject.toml."""
+skill/runtime/envelope.py was written against, and the lock files agree with pyproject.toml."""
 from __future__ import annotations
 
 import ast
@@ -77,7 +77,7 @@ def test_the_sdk_is_held_to_the_installed_minor_release(distribution: str) -> No
 
 
 def test_sqlite_start_up_loads_no_store_driver(tmp_path: Path) -> None:
-    code = ("import sys; from skill.app import create_app; import skill.lambda_handler, skill.cli; "
+    code = ("import sys; from skill.runtime.app import create_app; import skill.runtime.lambda_handler, skill.tools.cli; "
             f"create_app({{'SKILL_DATABASE_URL': 'sqlite:///{tmp_path / 'skill.db'}'}}); "
             f"print(sorted(m for m in sys.modules if m.split('.')[0] in {sum(DRIVERS.values(), ())!r}))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO_ROOT)

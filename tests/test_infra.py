@@ -125,7 +125,7 @@ def test_the_function_runs_the_lambda_handler_against_the_templates_table(templa
     function = template["Resources"]["SkillFunction"]
     properties = function["Properties"]
     assert function["Type"] == "AWS::Serverless::Function"
-    assert properties["Handler"] == "skill.lambda_handler.handler"
+    assert properties["Handler"] == "skill.runtime.lambda_handler.handler"
     assert properties["Runtime"] in {"python3.11", "python3.12"}
     assert properties["Timeout"] < ALEXA_WAIT_S
     assert properties["Environment"]["Variables"]["SKILL_DATABASE_URL"] == {"Sub": "dynamodb://${UserTable}"}

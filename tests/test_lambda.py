@@ -1,4 +1,4 @@
-"""The serverless path for real: conversations through `skill.lambda_handler.handler`, with
+"""The serverless path for real: conversations through `skill.runtime.lambda_handler.handler`, with
 the official DynamoDB adapter writing to moto's DynamoDB server on loopback, and what it
 stored read back from the table; and the function's log as the Lambda runtime's own root
 handler writes it for CloudWatch, one JSON line per invocation."""
@@ -15,10 +15,10 @@ import pytest
 from ask_sdk_core.exceptions import SerializationException
 
 from conversation import SKILL_ID, Conversation, fixture, now_iso
-from skill import lambda_handler
-from skill.dispatch import LeanInvoker
+from skill.runtime import lambda_handler
+from skill.runtime.dispatch import LeanInvoker
 from skill.persistence import user_key
-from skill.verify import VerificationError
+from skill.runtime.verify import VerificationError
 from store_servers import dynamodb_items
 
 LINE_KEYS = {"ts", "event", "level", "request_id", "type", "intent", "locale", "outcome", "status",
@@ -217,7 +217,7 @@ def test_a_failing_skill_fails_the_invocation_and_logs_an_error_line_without_the
     def failing_invoke(self: LeanInvoker, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("the user said zebra-7")
 
-    monkeypatch.setattr(LeanInvoker, "invoke", failing_invoke)  # what the handler calls (skill/dispatch.py)
+    monkeypatch.setattr(LeanInvoker, "invoke", failing_invoke)  # what the handler calls (skill/runtime/dispatch.py)
     with pytest.raises(RuntimeError, match="zebra-7"):
         lambda_handler.handler(launch_event(), None)
     (line,) = cloudwatch.json_lines()

@@ -14,10 +14,10 @@ from typing import Any, Callable
 import pytest
 
 from conversation import Conversation, Turn
-from skill import build
+from skill.conversation import build
 from skill.config import REPO_ROOT
-from skill.content import load_content
-from skill.validation.speech import ssml_problems  # the same checker `backtwitch validate` runs
+from skill.conversation.content import load_content
+from skill.tools.validation.speech import ssml_problems  # the same checker `backtwitch validate` runs
 
 MODEL = json.loads((REPO_ROOT / "interaction_model" / "en-US.json").read_text(encoding="utf-8"))
 MODEL_INTENTS = sorted(intent["name"] for intent in MODEL["interactionModel"]["languageModel"]["intents"])

@@ -7,10 +7,10 @@ import re
 import pytest
 
 from skill.config import REPO_ROOT
-from skill.content import load_content
-from skill.flows.answers import EMERGENCY_TOPIC, topic_reply
-from skill.locales import apply_model_overrides, load_model, merge, replace_words
-from skill.reply import to_ssml
+from skill.conversation.content import load_content
+from skill.conversation.flows.answers import EMERGENCY_TOPIC, topic_reply
+from skill.conversation.locales import apply_model_overrides, load_model, merge, replace_words
+from skill.conversation.reply import to_ssml
 
 # locale -> what the listener hears, as SSML (the card keeps the digits)
 EMERGENCY = {

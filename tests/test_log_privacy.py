@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-import skill.handlers.relief as relief_handlers
+import skill.conversation.handlers.relief as relief_handlers
 from conversation import Conversation
 from skill.logsafe import exception_summary
 from skill.observability import LineFormatter
@@ -120,7 +120,7 @@ def test_an_exception_the_skill_apologises_for_is_logged_by_type_and_place(talk,
     assert turn.status == 200  # the apology
     texts = every_line()
     assert_clean(texts, [user])
-    assert any("ValueError at" in text and "skill.handlers.relief" in text for text in texts), texts[0][-2000:]
+    assert any("ValueError at" in text and "skill.conversation.handlers.relief" in text for text in texts), texts[0][-2000:]
 
 
 def test_the_summary_names_types_and_places_only() -> None:

@@ -17,9 +17,9 @@ from ask_sdk_model import RequestEnvelope
 
 from conversation import fixture, now_iso
 from skill.config import REPO_ROOT
-from skill.content import load_content
-from skill.flows.name_free import HeardSlot, judge
-from skill.handlers.errors import ApologiseOnErrorHandler
+from skill.conversation.content import load_content
+from skill.conversation.flows.name_free import HeardSlot, judge
+from skill.conversation.handlers.errors import ApologiseOnErrorHandler
 from skill.persistence import open_store
 
 ANSWERED = frozenset({"WhyTwitchingIntent", "CauseIntent", "ScreeningIntent"})

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 import yaml
 
-from skill.cli import main
+from skill.tools.cli import main
 from skill.config import REPO_ROOT
-from skill.locales import load_model, model_locales
-from skill.validation import nlu_eval
-from skill.validation.nlu_eval import (EMERGENCY, FALLBACK, Annotation, ExpectedSlot, LocaleReport, Prediction,
+from skill.conversation.locales import load_model, model_locales
+from skill.tools.validation import nlu_eval
+from skill.tools.validation.nlu_eval import (EMERGENCY, FALLBACK, Annotation, ExpectedSlot, LocaleReport, Prediction,
                                        annotation_problems, evaluate, export_annotation_set, load_annotations,
                                        sample_overlaps, training_phrases)
 

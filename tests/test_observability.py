@@ -24,8 +24,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from conversation import SKILL_ID, fixture, now_iso
 from served import Gunicorn
 from store_faults import hide_tables
-from skill.dispatch import LeanInvoker
-from skill.handlers.base import Turn
+from skill.runtime.dispatch import LeanInvoker
+from skill.conversation.handlers.base import Turn
 from skill.observability import REQUEST_LOGGER, LineFormatter, Metrics, ObservedStore, RequestLog, RequestRecord
 from skill.observability import StdoutLineHandler, utc_timestamp
 from skill.persistence import StoreError
@@ -130,7 +130,7 @@ def test_a_dispatch_failure_is_a_500_and_one_error_line(post, logged, monkeypatc
     def failing_invoke(self: LeanInvoker, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(LeanInvoker, "invoke", failing_invoke)  # what the edge calls (skill/dispatch.py)
+    monkeypatch.setattr(LeanInvoker, "invoke", failing_invoke)  # what the edge calls (skill/runtime/dispatch.py)
     status, body = post(launch_body())
 
     assert (status, body) == (500, {"error": "internal error"})
@@ -141,9 +141,9 @@ def test_a_dispatch_failure_is_a_500_and_one_error_line(post, logged, monkeypatc
 def test_on_stdout_request_lines_are_bare_json_and_other_records_keep_their_text_format():
     formatter = LineFormatter("%(levelname)s %(name)s: %(message)s")
     request = logging.LogRecord(REQUEST_LOGGER, logging.INFO, __file__, 1, '{"event":"alexa_request"}', None, None)
-    other = logging.LogRecord("skill.app", logging.WARNING, __file__, 1, "careful", None, None)
+    other = logging.LogRecord("skill.runtime.app", logging.WARNING, __file__, 1, "careful", None, None)
     assert formatter.format(request) == '{"event":"alexa_request"}'
-    assert formatter.format(other) == "WARNING skill.app: careful"
+    assert formatter.format(other) == "WARNING skill.runtime.app: careful"
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 import yaml
 
-from skill.alexa_api import TIMERS_SCOPE
-from skill.cli import main
+from skill.conversation.alexa_api import TIMERS_SCOPE
+from skill.tools.cli import main
 from skill.config import REPO_ROOT
-from skill.locales import load_model
-from skill.package import PackageError, build_package, validate_package
+from skill.conversation.locales import load_model
+from skill.tools.package import PackageError, build_package, validate_package
 
 ENDPOINT = "https://skill.example.com/alexa"
 LOCALES = ["en-AU", "en-CA", "en-GB", "en-IN", "en-US"]

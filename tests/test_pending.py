@@ -1,5 +1,5 @@
 """The pending follow-up is typed in the skill and plain JSON in the session; only what the skill
-could have written comes back (skill/flows/pending.py)."""
+could have written comes back (skill/conversation/flows/pending.py)."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from skill.flows.pending import (AnythingElse, DeleteData, FollowUp, Kind, MoreOfTopic, NextCause, NotesOffer, Offer,
+from skill.conversation.flows.pending import (AnythingElse, DeleteData, FollowUp, Kind, MoreOfTopic, NextCause, NotesOffer, Offer,
                                  OutcomeMore, ResumeOffer, RoutineNext, ScreeningQuestion, TimerOffer, from_session,
                                  to_session)
 

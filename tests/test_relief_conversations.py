@@ -20,8 +20,8 @@ import pytest
 from flask import Flask
 
 from conversation import Conversation, Turn, fixture, now_iso
-from skill.alexa_api import TIMERS_SCOPE
-from skill.devtools.local_skill import LocalTimersApi
+from skill.conversation.alexa_api import TIMERS_SCOPE
+from skill.tools.devtools.local_skill import LocalTimersApi
 from skill.persistence import user_key
 from test_limits import response_problems
 

@@ -1,5 +1,5 @@
 """The relief routine as pure logic: navigation, freshness, pacing and what each turn says,
-tested without envelopes (skill/flows/relief.py, skill/routine.py, skill/alexa_api.py)."""
+tested without envelopes (skill/conversation/flows/relief.py, skill/conversation/routine.py, skill/conversation/alexa_api.py)."""
 from __future__ import annotations
 
 import re
@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from skill.alexa_api import AlexaApiError, _timers_url, announcement_timer
+from skill.conversation.alexa_api import AlexaApiError, _timers_url, announcement_timer
 from skill.config import REPO_ROOT
-from skill.content import ContentError, load_content
-from skill.flows import relief
-from skill.flows.pending import Offer, ResumeOffer, RoutineNext, TimerOffer
-from skill.flows.relief import Progress
-from skill.reply import Pause, to_ssml
+from skill.conversation.content import ContentError, load_content
+from skill.conversation.flows import relief
+from skill.conversation.flows.pending import Offer, ResumeOffer, RoutineNext, TimerOffer
+from skill.conversation.flows.relief import Progress
+from skill.conversation.reply import Pause, to_ssml
 
 CONTENT = load_content(REPO_ROOT / "content").for_locale("en-US")
 ROUTINE = CONTENT.routine

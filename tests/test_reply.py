@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from ask_sdk_core.response_helper import ResponseFactory
 
-from skill.reply import Pause, Reply, render, to_ssml
+from skill.conversation.reply import Pause, Reply, render, to_ssml
 
 
 def test_text_is_escaped_and_wrapped_in_one_speak_root():

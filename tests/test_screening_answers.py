@@ -17,7 +17,7 @@ import pytest
 
 from conversation import SKILL_ID, Conversation
 from pki import DEFAULT_URL, signed_headers
-from skill.app import create_app
+from skill.runtime.app import create_app
 from skill.config import REPO_ROOT, Config
 
 YES_NO_SLOTS = ("emergency_signs", "sudden_signs", "weakness", "numbness", "widespread")

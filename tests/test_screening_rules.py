@@ -7,10 +7,10 @@ import itertools
 import pytest
 
 from skill.config import REPO_ROOT
-from skill.content import load_content
-from skill.flows.pending import OutcomeMore
-from skill.flows.screening import ScreeningState, evaluate, needs_emergency_care, outcome_chunk, outcome_reply, record
-from skill.slots import parse_duration_days
+from skill.conversation.content import load_content
+from skill.conversation.flows.pending import OutcomeMore
+from skill.conversation.flows.screening import ScreeningState, evaluate, needs_emergency_care, outcome_chunk, outcome_reply, record
+from skill.conversation.slots import parse_duration_days
 
 SCREENING = load_content(REPO_ROOT / "content").for_locale("en-US").screening
 ANSWERS = ("yes", "no", "unsure")

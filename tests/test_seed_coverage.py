@@ -18,11 +18,11 @@ import pytest
 
 from conversation import SKILL_ID, Conversation, Turn
 from pki import DEFAULT_URL, signed_headers
-from skill import build
-from skill.app import create_app
+from skill.conversation import build
+from skill.runtime.app import create_app
 from skill.config import REPO_ROOT, Config
-from skill.content import load_content
-from skill.flows.answers import EMERGENCY_TOPIC
+from skill.conversation.content import load_content
+from skill.conversation.flows.answers import EMERGENCY_TOPIC
 
 CONTENT = load_content(REPO_ROOT / "content").for_locale("en-US")
 DISCLAIMER = "not medical advice"

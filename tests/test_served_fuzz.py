@@ -28,7 +28,7 @@ from conversation import SKILL_ID, Turn
 from fuzzing import EnvelopeFuzzer, conversation_corpus
 from pki import TestPKI, signed_headers
 from served import Gunicorn
-from skill.validation.speech import ssml_problems
+from skill.tools.validation.speech import ssml_problems
 from test_hostile_envelopes import APOLOGY, dumps
 
 ENVELOPES = 6000

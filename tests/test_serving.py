@@ -31,7 +31,7 @@ def start(env_overrides: dict[str, str], tmp_path: Path) -> tuple[subprocess.Pop
     env = {**os.environ, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1",
            "SKILL_DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}", **env_overrides}
     process = subprocess.Popen(
-        [str(GUNICORN), "-c", str(REPO_ROOT / "infra" / "gunicorn.conf.py"), "skill.app:create_app()"],
+        [str(GUNICORN), "-c", str(REPO_ROOT / "infra" / "gunicorn.conf.py"), "skill.runtime.app:create_app()"],
         cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     return process, f"http://127.0.0.1:{port}"
@@ -159,7 +159,7 @@ def chunked_post(base: str, body: bytes) -> tuple[int, bytes]:
 
 
 def test_gunicorn_answers_a_chunked_request_and_refuses_one_over_the_limit_with_413(served):
-    """gunicorn de-chunks the body (wsgi.input_terminated); skill/edge.py reads it up to the limit."""
+    """gunicorn de-chunks the body (wsgi.input_terminated); skill/runtime/edge.py reads it up to the limit."""
     envelope = fixture("launch_request.json")
     envelope["request"]["timestamp"] = now_iso()
     status, answer = chunked_post(served, json.dumps(envelope).encode())

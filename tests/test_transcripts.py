@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from skill.chat import TranscriptError, parse_transcript, run_transcript
-from skill.cli import main
+from skill.tools.chat import TranscriptError, parse_transcript, run_transcript
+from skill.tools.cli import main
 from skill.config import REPO_ROOT
-from skill.locales import intents_of, load_models
+from skill.conversation.locales import intents_of, load_models
 
 TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.txt"))
 MODELS = load_models(REPO_ROOT / "interaction_model")

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 import yaml
 
-from skill.cli import main
+from skill.tools.cli import main
 from skill.config import REPO_ROOT
-from skill.reply import to_ssml
-from skill.validation import validate_repository
-from skill.validation.model import utterance_problems
-from skill.validation.speech import closing_question, heard_text, ssml_problems, word_count, word_problems
+from skill.conversation.reply import to_ssml
+from skill.tools.validation import validate_repository
+from skill.tools.validation.model import utterance_problems
+from skill.tools.validation.speech import closing_question, heard_text, ssml_problems, word_count, word_problems
 
 
 class Repo:
@@ -79,7 +79,7 @@ def test_the_repository_passes_every_check():
 
 def test_the_command_passes_on_the_repository_as_make_test_runs_it():
     """The real console entry point in a fresh process, exactly as `backtwitch validate`."""
-    done = subprocess.run([sys.executable, "-m", "skill.cli", "validate"], cwd=REPO_ROOT, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "skill.tools.cli", "validate"], cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("ok: 5 locales")
@@ -228,7 +228,7 @@ def test_a_symptom_word_under_yes_needs_its_negation_under_no(repo, type_name, w
 
 
 def test_a_negated_symptom_word_resolves_to_no_in_every_answer_type():
-    from skill.slots import SlotCatalog
+    from skill.conversation.slots import SlotCatalog
     catalog = SlotCatalog.from_model_data(json.loads((REPO_ROOT / "interaction_model" / "en-US.json").read_text()))
     for type_name, words in {"NUMBNESS_ANSWER": ["no numbness", "not numb", "no tingling"],
                              "WEAKNESS_ANSWER": ["no weakness", "not weak", "none of that"],

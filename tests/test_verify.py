@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from werkzeug.datastructures import Headers
 
-from skill.certificates import SigningCertificates
-from skill.verify import RequestVerifier, VerificationError
+from skill.runtime.certificates import SigningCertificates
+from skill.runtime.verify import RequestVerifier, VerificationError
 from pki import (
     DEFAULT_URL,
     expired_chain,

@@ -1,0 +1,243 @@
+"""Safe slot reading: what the user said, and which canonical value id it means.
+
+Alexa's entity resolution normally supplies the id. When it doesn't (no resolutions in the
+request, or a timeout), we fall back to the interaction model's own values and synonyms, so
+the same words work whether or not the platform resolved them.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ask_sdk_model import Intent, Slot
+from ask_sdk_model.slu.entityresolution import StatusCode
+
+from .locales import load_models
+
+MAX_HEARD_CHARS = 60
+
+
+class SlotCatalog:
+    """Synonym -> value id, per slot type, read from an interaction model file."""
+
+    def __init__(self, types: dict[str, dict[str, str]], slot_types: dict[tuple[str, str], str] | None = None,
+                 intents: frozenset[str] = frozenset()):
+        self.types = types
+        self.slot_types = slot_types or {}
+        self.intents = intents  # every intent the model names, with or without slots
+
+    @classmethod
+    def from_model_data(cls, model: dict) -> SlotCatalog:
+        """The catalog of an already-loaded model (a generated locale has no file of its own)."""
+        types: dict[str, dict[str, str]] = {}
+        for slot_type in model["interactionModel"]["languageModel"].get("types", []):
+            lookup = types.setdefault(slot_type["name"], {})
+            for value in slot_type.get("values", []):
+                name = value["name"]
+                value_id = value.get("id") or name["value"]
+                for word in [name["value"], *name.get("synonyms", [])]:
+                    lookup[_normal(word)] = value_id
+        slot_types = {
+            (intent["name"], slot["name"]): slot["type"]
+            for intent in model["interactionModel"]["languageModel"]["intents"]
+            for slot in intent.get("slots", [])
+        }
+        intents = frozenset(intent["name"] for intent in model["interactionModel"]["languageModel"]["intents"])
+        return cls(types, slot_types, intents)
+
+    def type_of(self, intent_name: str, slot_name: str) -> str | None:
+        return self.slot_types.get((intent_name, slot_name))
+
+    def lookup(self, slot_type: str, heard: str) -> str | None:
+        return self.types.get(slot_type, {}).get(_normal(heard))
+
+    def for_locale(self, locale: str | None) -> SlotCatalog:
+        """A lone catalog serves every locale (SlotCatalogs holds one per locale)."""
+        return self
+
+
+class SlotCatalogs:
+    """One SlotCatalog per locale: en-GB's synonyms differ from en-US's. A request in a locale
+    without a model gets en-US's catalog, as it gets en-US's content."""
+
+    def __init__(self, by_locale: dict[str, SlotCatalog], default_locale: str = "en-US"):
+        if default_locale not in by_locale:
+            raise ValueError(f"no slot catalog for the default locale {default_locale}")
+        self.by_locale = by_locale
+        self.default_locale = default_locale
+
+    @classmethod
+    def from_models(cls, models: dict[str, dict]) -> SlotCatalogs:
+        return cls({locale: SlotCatalog.from_model_data(model) for locale, model in models.items()})
+
+    @classmethod
+    def from_model_dir(cls, model_dir: Path) -> SlotCatalogs:
+        """Every locale's catalog: en-US.json and the models generated from its overrides.
+        Raises ModelError (or OSError) naming the file when a model can't be built."""
+        return cls.from_models(load_models(model_dir))
+
+    def for_locale(self, locale: str | None) -> SlotCatalog:
+        return self.by_locale.get(locale or self.default_locale) or self.by_locale[self.default_locale]
+
+    @property
+    def intents(self) -> frozenset[str]:
+        """Every intent some locale's model names."""
+        return frozenset().union(*(catalog.intents for catalog in self.by_locale.values()))
+
+
+def load_catalogs(model_dir: Path) -> SlotCatalogs:
+    """One catalog per locale, or a start-up error naming SKILL_MODEL_DIR (web app and Lambda alike)."""
+    from ..config import ConfigError
+
+    try:
+        return SlotCatalogs.from_model_dir(model_dir)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ConfigError(f"SKILL_MODEL_DIR: cannot read the interaction models in {model_dir}: {exc}") from exc
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.lower().replace(".", " ").split())
+
+
+def slot_of(intent: Intent | None, name: str) -> Slot | None:
+    """The named slot, or None; an envelope whose slots are not slots (a client can send
+    anything there) has none."""
+    slots = getattr(intent, "slots", None)
+    slot = slots.get(name) if isinstance(slots, dict) else None
+    return slot if isinstance(slot, Slot) else None
+
+
+def heard_value(slot: Slot | None) -> str | None:
+    """The words the user said for a slot, trimmed to a safe length, or None."""
+    value = getattr(slot, "value", None)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return " ".join(value.split())[:MAX_HEARD_CHARS]
+
+
+def resolved_id(slot: Slot | None, slot_type: str, catalog: SlotCatalog) -> str | None:
+    """The canonical value id: entity resolution's match first, then the model's synonyms."""
+    if slot is None:
+        return None
+    # Read field by field: a client may send any JSON in place of any of these objects.
+    resolutions = getattr(getattr(slot, "resolutions", None), "resolutions_per_authority", None)
+    for resolution in resolutions if isinstance(resolutions, list) else []:
+        code = getattr(getattr(resolution, "status", None), "code", None)
+        values = getattr(resolution, "values", None)
+        if code == StatusCode.ER_SUCCESS_MATCH and isinstance(values, list) and values:
+            value_id = getattr(getattr(values[0], "value", None), "id", None)
+            if isinstance(value_id, str) and value_id:
+                return value_id
+    heard = heard_value(slot)
+    return catalog.lookup(slot_type, heard) if heard else None
+
+
+def number_value(slot: Slot | None) -> int | None:
+    """An AMAZON.NUMBER slot as an int: Alexa sends digits ("4"), other clients may send
+    words ("four", "fourth"); "?" and empty values are None."""
+    heard = heard_value(slot)
+    if heard is None:
+        return None
+    word = heard.lower().removeprefix("step ").strip()
+    digits = whole_number(word)
+    if digits is not None:
+        return digits
+    return _ORDINALS.get(word) or _WHOLE_NUMBERS.get(word)
+
+
+def whole_number(text: str) -> int | None:
+    """Plain ASCII digits as an int, else None: ``str.isdigit`` also accepts "¹²³" and "٣",
+    which ``int`` refuses or reads as other numbers, and a long run of digits makes ``int`` raise."""
+    if text.isascii() and text.isdecimal() and len(text) <= MAX_NUMBER_DIGITS:
+        return int(text)
+    return None
+
+
+MAX_NUMBER_DIGITS = 9
+_WHOLE_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                  "nine": 9, "ten": 10, "zero": 0}
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+             "eighth": 8, "ninth": 9, "tenth": 10}
+
+
+# --------------------------------------------------------------------------- durations
+
+_ISO_DURATION = re.compile(
+    r"^P(?:(?P<Y>[\d.]+|X)Y)?(?:(?P<M>[\d.]+|X)M)?(?:(?P<W>[\d.]+|X)W)?(?:(?P<D>[\d.]+|X)D)?"
+    r"(?:T(?:(?P<h>[\d.]+|X)H)?(?:(?P<m>[\d.]+|X)M)?(?:(?P<s>[\d.]+|X)S)?)?$"
+)
+_DAYS_PER_UNIT = {"Y": 365, "M": 30, "W": 7, "D": 1, "h": 1 / 24, "m": 1 / 1440, "s": 1 / 86400}
+_VAGUE_COUNT = 3  # Alexa sends "X" for "a few", "some", "several"
+
+_SPOKEN_NUMBERS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "thirty": 30, "couple": 2, "few": 3, "several": 4, "half": 0.5, "some": 3,
+}
+_SPOKEN_UNITS = {
+    "day": 1, "days": 1, "night": 1, "nights": 1, "week": 7, "weeks": 7, "fortnight": 14,
+    "fortnights": 14, "month": 30, "months": 30, "year": 365, "years": 365,
+}
+_SINCE = {"yesterday": 1, "today": 0.5, "this morning": 0.5, "last night": 1, "last week": 7,
+          "last month": 30, "last year": 365, "the weekend": 3, "last weekend": 5}
+
+
+def parse_duration_days(text: str | None) -> float | None:
+    """Days from an AMAZON.DURATION value (ISO-8601, "P3W") or from the spoken words
+    ("about three weeks", "a few days", "since last month"); None when it can't be read."""
+    if not text or not text.strip():
+        return None
+    text = text.strip()
+    iso = _ISO_DURATION.match(text.upper() if text[:1] in "pP" else text)
+    if iso and any(iso.groupdict().values()):
+        return _iso_days(iso.groupdict())
+    return _spoken_days(text.lower())
+
+
+def _iso_days(parts: dict[str, str | None]) -> float | None:
+    days = 0.0
+    for unit, amount in parts.items():
+        if amount is None:
+            continue
+        count = _VAGUE_COUNT if amount == "X" else _number(amount)
+        if count is None:
+            return None
+        days += count * _DAYS_PER_UNIT[unit]
+    return days
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _spoken_days(text: str) -> float | None:
+    text = re.sub(r"[^a-z0-9. ]", " ", text)
+    for phrase, days in _SINCE.items():
+        if re.search(rf"\bsince {phrase}\b|^{phrase}$", text):
+            return days
+    words = text.split()
+    for index, word in enumerate(words):
+        unit = _SPOKEN_UNITS.get(word)
+        if unit is None:
+            continue
+        count = _count_before(words[:index])
+        return (count if count is not None else 1) * unit
+    return None
+
+
+def _count_before(words: list[str]) -> float | None:
+    """The quantity right before a unit: "three", "3", "a couple of", "a few", "half a"."""
+    if words[-2:] in (["half", "a"], ["half", "an"]):
+        return 0.5
+    for word in reversed(words[-3:]):
+        if word in {"of", "about", "around", "roughly", "almost", "nearly", "over", "than", "more"}:
+            continue
+        if word in _SPOKEN_NUMBERS:
+            return _SPOKEN_NUMBERS[word]
+        number = _number(word)
+        if number is not None:
+            return number
+    return None

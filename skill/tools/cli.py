@@ -1,0 +1,202 @@
+"""`backtwitch`: the command-line entry point for people who run, edit and publish the skill.
+
+    backtwitch serve [--bind HOST:PORT]          the skill behind gunicorn
+    backtwitch validate [--content D --model D]  content and interaction models, fully checked
+    backtwitch chat [--locale L] [--script F] [--speak]   talk to the skill offline
+    backtwitch package --endpoint https://HOST/alexa [--out DIR]   the ASK CLI skill-package/
+    backtwitch nlu-eval [--locale L ...] [--model D] [--export DIR]   held-out NLU evaluation
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from ..config import REPO_ROOT, Config, ConfigError
+from ..conversation.content import ContentError
+from ..conversation.locales import ModelError, load_model, model_locales
+
+DEFAULT_PACKAGE_DIR = Path("build") / "skill-package"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; its return value is the process exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except ConfigError as exc:
+        print(f"invalid configuration: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="backtwitch", description="Back Twitch Helper: Alexa skill backend and tools.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the skill with gunicorn (infra/gunicorn.conf.py)")
+    serve.add_argument("--bind", help="host:port (default 127.0.0.1:8080, or $BIND)")
+    serve.set_defaults(run=lambda a: serve_command(a.bind))
+
+    validate = commands.add_parser("validate", help="check content, interaction models and every rendered text")
+    _source_options(validate)
+    validate.set_defaults(run=lambda a: validate_command(*_sources(a)))
+
+    chat = commands.add_parser("chat", help="talk to the skill offline, or play transcripts that check it")
+    chat.add_argument("--locale", help="en-US (default), en-GB, en-CA, en-AU or en-IN; overrides a script's @locale")
+    chat.add_argument("--script", type=Path, action="append", default=[], metavar="FILE",
+                      help="play this transcript and check its expectations (repeatable); exit 1 on a failure")
+    chat.add_argument("--speak", action="store_true", help="read replies aloud with espeak-ng, when installed")
+    chat.set_defaults(run=chat_command)
+
+    package = commands.add_parser("package", help="write and check the ASK CLI skill-package/")
+    package.add_argument("--endpoint", required=True, help="the skill's HTTPS endpoint, e.g. https://HOST/alexa")
+    package.add_argument("--out", type=Path, default=DEFAULT_PACKAGE_DIR,
+                         help=f"output directory (default {DEFAULT_PACKAGE_DIR})")
+    package.add_argument("--certificate-type", default="Trusted", help="Trusted (default), Wildcard or SelfSigned")
+    package.add_argument("--privacy-policy-url", help="https URL of the privacy policy, for every locale")
+    _source_options(package)
+    package.set_defaults(run=package_command)
+
+    nlu = commands.add_parser("nlu-eval", help="score each locale's model on held-out utterances (interaction_model/nlu/)")
+    nlu.add_argument("--locale", action="extend", nargs="+", default=[], metavar="L",
+                     help="only these locales (repeatable; default: every locale of the model)")
+    nlu.add_argument("--model", type=Path, help="interaction model directory (default $SKILL_MODEL_DIR or interaction_model/)")
+    nlu.add_argument("--export", type=Path, metavar="DIR",
+                     help="instead of scoring, write <locale>.json annotation sets for Amazon's NLU Evaluation Tool")
+    nlu.set_defaults(run=nlu_eval_command)
+    return parser
+
+
+def _source_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--content", type=Path, help="content directory (default $SKILL_CONTENT_DIR or content/)")
+    parser.add_argument("--model", type=Path, help="interaction model directory (default $SKILL_MODEL_DIR or interaction_model/)")
+
+
+def _sources(args: argparse.Namespace) -> tuple[Path, Path]:
+    """The directories to read: options first, then the environment, then the repository's
+    (relative to the working directory when inside it, so messages name short paths)."""
+    config = Config.from_env()
+    return _short(args.content or config.content_dir), _short(args.model or config.model_dir)
+
+
+def _short(path: Path) -> Path:
+    try:
+        return path.resolve().relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def serve_command(bind: str | None) -> int:
+    """Replace this process with gunicorn, so signals and exit codes behave as usual."""
+    if bind:
+        os.environ["BIND"] = bind
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    argv = [str(gunicorn), "-c", str(REPO_ROOT / "infra" / "gunicorn.conf.py"), "skill.runtime.app:create_app()"]
+    os.execv(argv[0], argv)
+    return 1  # not reached
+
+
+def validate_command(content_dir: Path, model_dir: Path) -> int:
+    """Every check, every problem on its own line (file: key: problem); non-zero on any."""
+    from .validation import validate_repository
+
+    report = validate_repository(content_dir, model_dir)
+    for problem in report.problems:
+        print(problem, file=sys.stderr)
+    print(report.summary(), file=sys.stdout if report.ok else sys.stderr)
+    return 0 if report.ok else 1
+
+
+def chat_command(args: argparse.Namespace) -> int:
+    """Imported late: the chat pulls in the whole app, which `serve` must not build twice."""
+    from .chat import chat_command as chat
+
+    return chat(args.locale, args.script, args.speak)
+
+
+def package_command(args: argparse.Namespace) -> int:
+    """Refuse to package a repository that doesn't validate; then write and check the package."""
+    from .package import PackageError, build_package
+
+    content_dir, model_dir = _sources(args)
+    if validate_command(content_dir, model_dir) != 0:
+        print("not packaged: fix the problems above first", file=sys.stderr)
+        return 1
+    try:
+        out = build_package(content_dir, model_dir, args.endpoint, args.out, args.certificate_type, args.privacy_policy_url)
+    except (PackageError, ContentError, ModelError) as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    locales = sorted(p.stem for p in (out / "interactionModels" / "custom").glob("*.json"))
+    print(f"wrote {out}: skill.json and interactionModels/custom/ for {', '.join(locales)}; package checks: ok")
+    return 0
+
+
+def nlu_eval_command(args: argparse.Namespace) -> int:
+    """Score every requested locale (exit 1 when a gate fails), or export the annotation sets."""
+    from .validation import nlu_eval
+
+    model_dir = _short(args.model or Config.from_env().model_dir)
+    available = model_locales(model_dir)
+    locales = list(dict.fromkeys(args.locale)) or available
+    unknown = [locale for locale in locales if locale not in available]
+    if unknown:
+        print(f"no such locale in {model_dir}: {', '.join(unknown)} (there are {', '.join(available)})", file=sys.stderr)
+        return 2
+    if args.export is not None:
+        return _nlu_export(model_dir, locales, args.export)
+    if not nlu_eval.sklearn_available():
+        print("backtwitch nlu-eval needs scikit-learn, which is not installed: pip install -e '.[test]' "
+              "(or '.[tools]' for the tools alone)", file=sys.stderr)
+        return 2
+    failed = []
+    for locale in locales:
+        try:
+            report = nlu_eval.evaluate_locale(load_model(model_dir, locale), model_dir, locale)
+        except ModelError as exc:
+            print("\n".join(exc.problems), file=sys.stderr)
+            failed.append(locale)
+            continue
+        print(report.render(), end="\n\n")
+        if not report.ok:
+            failed.append(locale)
+    gates = (f"in-domain accuracy >= {nlu_eval.MIN_ACCURACY:.0%}, every emergency recognised, no out-of-domain "
+             f"utterance in {' or '.join(nlu_eval.NEVER_OUT_OF_DOMAIN)}, no held-out utterance among the samples")
+    if failed:
+        print(f"nlu-eval: {', '.join(failed)} failed the gates ({gates})", file=sys.stderr)
+        return 1
+    print(f"nlu-eval: ok: {', '.join(locales)} pass{'es' if len(locales) == 1 else ''} the gates ({gates})")
+    return 0
+
+
+def _nlu_export(model_dir: Path, locales: list[str], out: Path) -> int:
+    """One annotation set per locale; a locale whose file doesn't fit its model is not written."""
+    from .validation import nlu_eval
+
+    problems, written = [], []
+    for locale in locales:
+        try:
+            path, found = nlu_eval.write_annotation_set(load_model(model_dir, locale), model_dir, locale, out)
+        except (ModelError, nlu_eval.AnnotationError) as exc:
+            problems += exc.problems
+            continue
+        problems += found
+        if path is not None:
+            written.append(path)
+            print(f"wrote {path}")
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if written:
+        print("upload each with the ASK CLI and evaluate the built model with it (ID is the id the first command "
+              "returns):\n"
+              "  ask smapi create-nlu-annotation-set -s SKILL_ID -l LOCALE --name back-twitch-helper-LOCALE\n"
+              "  ask smapi update-annotations-for-nlu-annotation-sets -s SKILL_ID --annotation-id ID "
+              f"--content-type application/json --update-nlu-annotation-set-annotations-request file:{out}/LOCALE.json\n"
+              "  ask smapi create-nlu-evaluations -s SKILL_ID -l LOCALE -g development --source-annotation-id ID\n"
+              "  ask smapi get-result-for-nlu-evaluations -s SKILL_ID --evaluation-id EVALUATION_ID")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,271 @@
+"""Alexa's side of a conversation, offline: typed words in, signed request envelopes out.
+
+``LocalAlexa`` does what the Alexa service does between a person and this skill: recognises
+the invocation ("open back twitch helper", "ask back twitch helper ..."), understands the words
+with the interaction model (understanding.py), asks CanFulfillIntentRequest first when the
+skill wasn't named, builds the request envelope, signs the raw body with a throwaway PKI and
+sends it, then keeps the session, its attributes, the user, an open dialog (Dialog.ElicitSlot)
+and a pending permission question for the next turn. The skill sees exactly what it would see
+from Amazon, so the real verification, routing and rendering all run.
+"""
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ...conversation.alexa_api import TIMERS_SCOPE
+from ...conversation.locales import language_model
+from .pki import LocalPKI
+from .understanding import Elicitation, Heard, SlotFill, Understanding
+
+Post = Callable[[bytes, dict[str, str]], tuple[int, dict[str, Any]]]
+LAUNCH_WORDS = r"open|launch|start|begin|load|run|play|use|talk to"
+ONE_SHOT_WORDS = r"ask|tell"
+ONE_SHOT_JOINERS = r"to|about|for|if|whether"
+
+
+@dataclass
+class Exchange:
+    """One thing the person said (or didn't), and what came back."""
+
+    utterance: str
+    request_type: str | None = None
+    heard: Heard | None = None
+    status: int | None = None
+    body: dict[str, Any] = field(default_factory=dict)
+    name_free: str | None = None
+    notes: list[str] = field(default_factory=list)
+    replayed: str | None = None  # the reprompt Alexa says again after a silence (no request sent)
+
+    @property
+    def response(self) -> dict[str, Any]:
+        return self.body.get("response") or {}
+
+    @property
+    def ssml(self) -> str:
+        """What Alexa says: the skill's speech, or the reprompt said again after a silence."""
+        if self.replayed is not None:
+            return self.replayed
+        return (self.response.get("outputSpeech") or {}).get("ssml", "")
+
+    @property
+    def reprompt_ssml(self) -> str:
+        return ((self.response.get("reprompt") or {}).get("outputSpeech") or {}).get("ssml", "")
+
+    @property
+    def microphone_open(self) -> bool:
+        return self.replayed is not None or self.response.get("shouldEndSession") is False
+
+    @property
+    def directives(self) -> list[dict[str, Any]]:
+        return self.response.get("directives") or []
+
+
+@dataclass
+class Session:
+    id: str
+    attributes: dict[str, Any] = field(default_factory=dict)
+    new: bool = True
+    elicit: Elicitation | None = None
+    updated_intent: dict[str, Any] | None = None
+    reprompt: str = ""
+    reprompt_heard: bool = False
+
+
+class LocalAlexa:
+    """One person on one device talking to the skill; a session lives until the skill ends it."""
+
+    def __init__(self, post: Post, pki: LocalPKI, model: dict[str, Any], locale: str, skill_id: str,
+                 user_id: str | None = None, api_endpoint: str | None = None):
+        self.post = post
+        self.pki = pki
+        self.understanding = Understanding(model)
+        self.dialog_intents = {i["name"] for i in model["interactionModel"].get("dialog", {}).get("intents", [])}
+        self.locale = locale
+        self.skill_id = skill_id
+        self.user_id = user_id or f"amzn1.ask.account.local-{uuid.uuid4().hex}"
+        self.api_endpoint = api_endpoint
+        self.session: Session | None = None
+        self.granted: set[str] = set()
+        self.permission_token: str | None = None
+        self.invocation = language_model(model)["invocationName"]
+        self.sent: list[dict[str, Any]] = []
+
+    # -- what the person does --------------------------------------------------------------
+
+    def say(self, utterance: str) -> Exchange:
+        """Route the words as Alexa would: permission answer, launch, one-shot, in session, name-free."""
+        if self.permission_token is not None:
+            return self._permission_answer(utterance)
+        launch, one_shot = self._invocation(utterance)
+        if launch:
+            return self._send(Exchange(utterance), {"type": "LaunchRequest"}, new_session=True)
+        if one_shot is not None:
+            return self._intent(Exchange(utterance), self.understanding.understand(one_shot), new_session=True)
+        if self.session is not None:
+            heard = self.understanding.understand(utterance, self.session.elicit)
+            return self._intent(Exchange(utterance), heard, new_session=False)
+        return self._name_free(utterance)
+
+    def silence(self) -> Exchange:
+        """Nothing said: Alexa says the reprompt once, then ends the session."""
+        said = Exchange("(silence)")
+        if self.session is None:
+            said.notes.append("no session is open: Alexa is not listening")
+            return said
+        if not self.session.reprompt_heard:
+            self.session.reprompt_heard = True
+            said.replayed = self.session.reprompt
+            return said
+        return self.end_session("EXCEEDED_MAX_REPROMPTS", said)
+
+    def end_session(self, reason: str, said: Exchange | None = None) -> Exchange:
+        """The session ends without the skill ending it: Alexa sends SessionEndedRequest."""
+        said = said or Exchange(f"(session ends: {reason})")
+        if self.session is None:
+            return said
+        said.notes.append(f"Alexa ends the session: SessionEndedRequest ({reason})")
+        return self._send(said, {"type": "SessionEndedRequest", "reason": reason}, new_session=False)
+
+    # -- routing -----------------------------------------------------------------------------
+
+    def _invocation(self, utterance: str) -> tuple[bool, str | None]:
+        """(is a launch phrase, the request words of a one-shot) for this skill's invocation name."""
+        text = " ".join(re.sub(r"[^a-z' ]", " ", utterance.lower()).split())
+        text = re.sub(r"^alexa ", "", text)
+        name = re.escape(self.invocation)
+        if re.fullmatch(rf"(?:{LAUNCH_WORDS}) (?:the )?{name}(?: skill)?", text):
+            return True, None
+        one_shot = re.fullmatch(rf"(?:{ONE_SHOT_WORDS}) {name} (?:(?:{ONE_SHOT_JOINERS}) )?(?P<rest>.+)", text)
+        return False, one_shot.group("rest") if one_shot else None
+
+    def _name_free(self, utterance: str) -> Exchange:
+        """No session and no name: ask the skill whether it can take this, then maybe send it."""
+        heard = self.understanding.understand(utterance)
+        said = Exchange(utterance, heard=heard)
+        request: dict[str, Any] = {"type": "CanFulfillIntentRequest", "intent": _intent_json(heard, self.skill_id, None)}
+        status, body = self._post(_envelope(request, None, self._system(), self.locale))
+        verdict = ((body.get("response") or {}).get("canFulfillIntent") or {}).get("canFulfill")
+        if status != 200 or verdict not in ("YES", "MAYBE"):
+            said.request_type, said.status, said.body = request["type"], status, body
+            said.name_free = verdict or "NO"
+            said.notes.append(f"Alexa would not pick {self.invocation} for this (name-free: {said.name_free}); "
+                              f"say 'open {self.invocation}' or 'ask {self.invocation} ...'")
+            return said
+        said = self._intent(said, heard, new_session=True)
+        said.name_free = verdict
+        return said
+
+    def _intent(self, said: Exchange, heard: Heard, new_session: bool) -> Exchange:
+        said.heard = heard
+        session = None if new_session else self.session
+        continuing = session is not None and session.elicit is not None and session.elicit.intent == heard.intent
+        base = session.updated_intent if continuing and session is not None else None
+        request: dict[str, Any] = {"type": "IntentRequest", "intent": _intent_json(heard, self.skill_id, base)}
+        if heard.intent in self.dialog_intents:
+            request["dialogState"] = "IN_PROGRESS" if continuing else "STARTED"
+        return self._send(said, request, new_session)
+
+    def _permission_answer(self, utterance: str) -> Exchange:
+        """Alexa asked "may Back Twitch Helper set timers?": the answer comes back as Connections.Response."""
+        heard = self.understanding.understand(utterance)
+        accepted = heard.intent == "AMAZON.YesIntent"
+        token, self.permission_token = self.permission_token, None
+        if accepted:
+            self.granted.add(TIMERS_SCOPE)
+        request = {"type": "Connections.Response", "name": "AskFor", "token": token,
+                   "status": {"code": "200", "message": "OK"},
+                   "payload": {"permissionScope": TIMERS_SCOPE, "status": "ACCEPTED" if accepted else "DENIED",
+                               "isCardThrown": False}}
+        said = Exchange(utterance, heard=heard)
+        said.notes.append(f"permission {'granted' if accepted else 'refused'}")
+        return self._send(said, request, new_session=True)
+
+    # -- sending -------------------------------------------------------------------------------
+
+    def _send(self, said: Exchange, request: dict[str, Any], new_session: bool) -> Exchange:
+        if new_session or self.session is None:
+            self.session = Session(id=f"amzn1.echo-api.session.local-{uuid.uuid4().hex}")
+        said.request_type = request["type"]
+        said.status, said.body = self._post(_envelope(request, self.session, self._system(), self.locale))
+        self._after(said)
+        return said
+
+    def _post(self, envelope: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        self.sent.append(envelope)
+        body = json.dumps(envelope).encode("utf-8")
+        return self.post(body, self.pki.signed_headers(body))
+
+    def _after(self, said: Exchange) -> None:
+        """Carry the session on, or close it; note an elicitation or a permission question."""
+        session = self.session
+        if session is None:
+            return
+        if said.status != 200 or said.request_type == "SessionEndedRequest" or not said.microphone_open:
+            self.session = None
+        else:
+            session.new, session.reprompt_heard, session.reprompt = False, False, said.reprompt_ssml
+            session.attributes = said.body.get("sessionAttributes") or {}
+            session.elicit, session.updated_intent = _elicitation(said.directives)
+        for directive in said.directives:
+            if directive.get("type") == "Connections.SendRequest" and directive.get("name") == "AskFor":
+                self.permission_token = directive.get("token")
+                said.notes.append(f"Alexa asks: may {self.invocation} set timers? (say yes or no)")
+
+    def _system(self) -> dict[str, Any]:
+        user: dict[str, Any] = {"userId": self.user_id}
+        if self.granted:
+            user["permissions"] = {"scopes": {scope: {"status": "GRANTED"} for scope in sorted(self.granted)}}
+        system: dict[str, Any] = {
+            "application": {"applicationId": self.skill_id},
+            "user": user,
+            "device": {"deviceId": "amzn1.ask.device.local", "supportedInterfaces": {}},
+        }
+        if self.api_endpoint:
+            system.update(apiEndpoint=self.api_endpoint, apiAccessToken="local-access-token")
+        return system
+
+
+def _elicitation(directives: list[dict[str, Any]]) -> tuple[Elicitation | None, dict[str, Any] | None]:
+    for directive in directives:
+        if directive.get("type") == "Dialog.ElicitSlot":
+            intent = directive.get("updatedIntent") or {}
+            return Elicitation(intent.get("name", ""), directive.get("slotToElicit", "")), intent
+    return None, None
+
+
+def _envelope(request: dict[str, Any], session: Session | None, system: dict[str, Any], locale: str) -> dict[str, Any]:
+    request = {**request, "requestId": f"amzn1.echo-api.request.local-{uuid.uuid4().hex}",
+               "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "locale": locale}
+    envelope: dict[str, Any] = {"version": "1.0", "context": {"System": system}, "request": request}
+    if session is not None:
+        envelope["session"] = {"new": session.new, "sessionId": session.id, "attributes": session.attributes,
+                               "application": system["application"], "user": system["user"]}
+    return envelope
+
+
+def _intent_json(heard: Heard, skill_id: str, base: dict[str, Any] | None) -> dict[str, Any]:
+    """The intent as Alexa sends it; in a dialog, the slots already filled come along."""
+    slots = {name: {"name": name, "value": slot["value"], "confirmationStatus": "NONE"}
+             for name, slot in ((base or {}).get("slots") or {}).items() if slot.get("value")}
+    for name, fill in heard.slots.items():
+        slots[name] = _slot_json(fill, skill_id)
+    return {"name": heard.intent, "confirmationStatus": "NONE", "slots": slots}
+
+
+def _slot_json(fill: SlotFill, skill_id: str) -> dict[str, Any]:
+    slot: dict[str, Any] = {"name": fill.name, "value": fill.value, "confirmationStatus": "NONE"}
+    if fill.custom:
+        authority = f"amzn1.er-authority.echo-sdk.{skill_id}.{fill.slot_type}"
+        if fill.value_id:
+            resolution = {"authority": authority, "status": {"code": "ER_SUCCESS_MATCH"},
+                          "values": [{"value": {"name": fill.value_name, "id": fill.value_id}}]}
+        else:
+            resolution = {"authority": authority, "status": {"code": "ER_SUCCESS_NO_MATCH"}}
+        slot["resolutions"] = {"resolutionsPerAuthority": [resolution]}
+    return slot
