@@ -1,14 +1,19 @@
-"""LeanInvoker (skill/runtime/dispatch.py) picks the handler the SDK's linear walk would pick.
+"""LeanInvoker (skill/runtime/dispatch.py) picks the handler the SDK's linear walk would pick,
+and whole conversations answer as with ``CustomSkill.invoke``.
 
-Whole recorded conversations (the benchmark's traffic: launch, questions, screening, relief,
-stop, SessionEnded) run through the app with a checking ``_handle``: at every turn, and for
-every intent name the index knows plus an unknown one, the indexed walk and the full
-``can_handle`` walk over all handlers must choose the same chain.
+Every envelope of real conversations (welcome, answers, the red-flag check, the routine, stray
+requests; ``fuzzing.conversation_corpus``), and each of them again under every intent name the
+index knows plus an unknown one, goes through the skill's request interceptors; then the
+indexed choice (``LeanInvoker.chosen``) must be the first chain of all whose handler says yes.
+The transcripts reach the states the corpus does not (a timer offer, a resume offer, a deletion
+to confirm, permission answers, name-free requests).
 """
 from __future__ import annotations
 
+import copy
+import json
 import random
-import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,56 +21,79 @@ import pytest
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest
 
-from skill.tools.chat import run_transcript
+from fuzzing import conversation_corpus
+from skill.config import Config
+from skill.runtime.assemble import Words, assemble
 from skill.runtime.dispatch import LeanInvoker
-from skill.runtime.envelope import ResponseWriter
+from skill.runtime.envelope import EnvelopeReader, ResponseWriter
+from skill.tools.chat import run_transcript
 
-WRITER = ResponseWriter()
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from traffic import record_conversations  # noqa: E402
-
+READER, WRITER = EnvelopeReader(), ResponseWriter()
 TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.txt"))
 
 
-def _first(chains: Any, handler_input: HandlerInput) -> Any:
-    return next((chain for chain in chains if chain.request_handler.can_handle(handler_input=handler_input)), None)
+def linear_choice(invoker: LeanInvoker, handler_input: HandlerInput) -> Any:
+    """What the SDK's dispatcher does: ask every chain in order."""
+    return next((chain for chain in invoker.chains if chain.request_handler.can_handle(handler_input=handler_input)), None)
 
 
-def _checking_handle(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Make every dispatch compare the indexed walk with the full one; returns what was checked."""
-    original = LeanInvoker._handle
-    checked: list[str] = []
-
-    def checking(self: LeanInvoker, handler_input: HandlerInput) -> Any:
-        request = handler_input.request_envelope.request
-        if isinstance(request, IntentRequest):
-            said = request.intent.name
-            for name in (said, *sorted(self.by_key), "NoSuchIntent"):
+def assert_same_choice(invoker: LeanInvoker, handler_input: HandlerInput, chosen: Callable[..., Any] = LeanInvoker.chosen) -> str:
+    """The same chain for this request, and for it under every other intent name."""
+    request = handler_input.request_envelope.request
+    names = [request.intent.name, *sorted(invoker.by_key), "NoSuchIntent"] if isinstance(request, IntentRequest) else [None]
+    said = request.intent.name if isinstance(request, IntentRequest) else None
+    try:
+        for name in names:
+            if name is not None:
                 request.intent.name = name
-                assert _first(self._candidates(request), handler_input) is _first(self.chains, handler_input), name
+            assert chosen(invoker, handler_input) is linear_choice(invoker, handler_input), name
+    finally:
+        if said is not None:
             request.intent.name = said
-        else:
-            assert _first(self._candidates(request), handler_input) is _first(self.chains, handler_input)
-        checked.append(type(request).__name__)
-        return original(self, handler_input)
-
-    monkeypatch.setattr(LeanInvoker, "_handle", checking)
-    return checked
+    return type(request).__name__
 
 
-def test_indexed_walk_matches_the_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
-    checked = _checking_handle(monkeypatch)
-    envelopes = record_conversations(4)
-    assert len(checked) == len(envelopes)
-    assert {"LaunchRequest", "IntentRequest", "SessionEndedRequest"} <= set(checked)
+@pytest.fixture
+def skill_for(make_config: Callable[..., Config], shared_words: Words, tmp_path: Path) -> Callable[[str], Any]:
+    """A fresh skill (its own SQLite file) over the shared words."""
+    return lambda name: assemble(make_config(database_url=f"sqlite:///{tmp_path / name}.db"), shared_words).skill
+
+
+@pytest.fixture(scope="module")
+def corpus(pki) -> list[dict[str, Any]]:
+    from skill.runtime.app import create_app
+    from conftest import CONTENT_DIR, MODEL_DIR
+
+    app = create_app(Config(verify_signatures=False, verify_timestamps=False, database_url="sqlite:///:memory:",
+                            content_dir=CONTENT_DIR, model_dir=MODEL_DIR)).test_client()
+
+    def post(body: bytes) -> tuple[int, dict[str, Any]]:
+        response = app.post("/alexa", data=body, headers={"Content-Type": "application/json"})
+        return response.status_code, json.loads(response.data)
+
+    return conversation_corpus(post)
+
+
+def test_the_index_chooses_what_the_sdks_walk_chooses_for_every_request_and_intent(skill_for, corpus) -> None:
+    invoker = LeanInvoker(skill_for("choices"))
+    kinds = set()
+    for document in corpus:
+        handler_input = invoker.handler_input(READER.read(copy.deepcopy(document)))
+        invoker.prepare(handler_input)
+        kinds.add(assert_same_choice(invoker, handler_input))
+    assert {"LaunchRequest", "IntentRequest", "SessionEndedRequest"} <= kinds
 
 
 @pytest.mark.parametrize("path", TRANSCRIPTS, ids=lambda path: path.stem)
-def test_indexed_walk_matches_the_sdk_through_every_transcript(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
-    """The transcripts reach the states the benchmark's traffic does not (a timer offer, a
-    resume offer, a deletion to confirm, permission answers, name-free requests...)."""
-    checked = _checking_handle(monkeypatch)
+def test_the_index_chooses_what_the_sdks_walk_chooses_through_every_transcript(monkeypatch, path: Path) -> None:
+    checked: list[str] = []
+    chosen = LeanInvoker.chosen
+
+    def checking(self: LeanInvoker, handler_input: HandlerInput) -> Any:
+        checked.append(assert_same_choice(self, handler_input, chosen))
+        return chosen(self, handler_input)
+
+    monkeypatch.setattr(LeanInvoker, "chosen", checking)
     result = run_transcript(path)
     assert not result.failures, "\n".join(result.failures)
     assert len(checked) >= len(result.intents)
@@ -80,22 +108,14 @@ def without_clock(document: Any) -> Any:
     return document
 
 
-def test_whole_conversations_answer_as_with_the_sdks_invoke(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The same recorded traffic, once through LeanInvoker and once through CustomSkill.invoke."""
+def test_whole_conversations_answer_as_with_the_sdks_invoke(skill_for, corpus) -> None:
+    """The same envelopes, in order, through LeanInvoker and through CustomSkill.invoke (two
+    skills, two stores, the same random picks of phrasing)."""
+    lean, sdk = LeanInvoker(skill_for("lean")), skill_for("sdk")
     answers: list[list[Any]] = []
-    for lean in (True, False):
-        produced: list[Any] = []
-        invoke = LeanInvoker.invoke
-
-        def recording(self: LeanInvoker, request_envelope: Any, lean: bool = lean) -> Any:
-            response = invoke(self, request_envelope) if lean else \
-                self.skill.invoke(request_envelope=request_envelope, context=None)
-            produced.append(without_clock(WRITER.document(response)))
-            return response
-
-        monkeypatch.setattr(LeanInvoker, "invoke", recording)
-        random.seed(5)  # content picks among phrasings at random: the same picks both times
-        record_conversations(4)
-        answers.append(produced)
+    for invoke in (lean.invoke, lambda envelope: sdk.invoke(request_envelope=envelope, context=None)):
+        random.seed(5)
+        answers.append([without_clock(WRITER.document(invoke(READER.read(copy.deepcopy(document)))))
+                        for document in corpus])
     assert answers[0] == answers[1]
     assert len(answers[0]) > 20

@@ -79,14 +79,7 @@ class LeanInvoker:
     def invoke(self, request_envelope: RequestEnvelope) -> ResponseEnvelope:
         if not self.simple:
             return self.skill.invoke(request_envelope=request_envelope, context=None)
-        skill = self.skill
-        handler_input = HandlerInput(
-            request_envelope=request_envelope,
-            attributes_manager=OwnedSessionAttributesManager(request_envelope, skill.persistence_adapter),
-            context=None,
-            service_client_factory=None,
-            template_factory=TemplateFactory(template_loaders=skill.loaders, template_renderer=skill.renderer),
-        )
+        handler_input = self.handler_input(request_envelope)
         response = self._dispatch(handler_input)
         session_attributes = None
         if request_envelope.session is not None:
@@ -95,11 +88,32 @@ class LeanInvoker:
                                 session_attributes=session_attributes,
                                 user_agent=UserAgentManager.get_user_agent())
 
+    def handler_input(self, request_envelope: RequestEnvelope) -> HandlerInput:
+        """What ``CustomSkill.invoke`` hands its dispatcher (the session attributes not copied)."""
+        skill = self.skill
+        return HandlerInput(
+            request_envelope=request_envelope,
+            attributes_manager=OwnedSessionAttributesManager(request_envelope, skill.persistence_adapter),
+            context=None,
+            service_client_factory=None,
+            template_factory=TemplateFactory(template_loaders=skill.loaders, template_renderer=skill.renderer),
+        )
+
+    def prepare(self, handler_input: HandlerInput) -> None:
+        """The global request interceptors, as the dispatcher runs them before choosing."""
+        for interceptor in self.request_interceptors:
+            interceptor.process(handler_input=handler_input)
+
+    def chosen(self, handler_input: HandlerInput) -> AbstractRequestHandlerChain | None:
+        """The first chain whose handler says yes, asking only those the index names: the
+        chain the SDK's walk over every handler would choose (tests/test_dispatch.py)."""
+        candidates = self._candidates(handler_input.request_envelope.request)
+        return next((chain for chain in candidates if chain.request_handler.can_handle(handler_input=handler_input)), None)
+
     def _dispatch(self, handler_input: HandlerInput) -> Response | None:
         """``GenericRequestDispatcher.dispatch``, step for step."""
         try:
-            for interceptor in self.request_interceptors:
-                interceptor.process(handler_input=handler_input)
+            self.prepare(handler_input)
             output = self._handle(handler_input)
             for interceptor in self.response_interceptors:
                 interceptor.process(handler_input=handler_input, response=output)
@@ -113,8 +127,7 @@ class LeanInvoker:
             return handler.handle(handler_input, exc)
 
     def _handle(self, handler_input: HandlerInput) -> Response | None:
-        chain = next((chain for chain in self._candidates(handler_input.request_envelope.request)
-                      if chain.request_handler.can_handle(handler_input=handler_input)), None)
+        chain = self.chosen(handler_input)
         if chain is None:
             raise DispatchException("Unable to find a suitable request handler")
         handler = chain.request_handler
