@@ -19,7 +19,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from .locales import CONTENT_OVERRIDES, DEFAULT_LOCALE, LOCALE_NAME, merge, one_line, replace_words
+from .locales import CONTENT_OVERRIDES, DEFAULT_LOCALE, LOCALE_NAME, merge, one_line, read_yaml, replace_words
 from .routine import Routine, parse_routine
 
 SCHEMA_PATH = Path(__file__).with_name("content_schema.yaml")
@@ -233,7 +233,7 @@ def load_locale_data(locale_dir: Path) -> dict[str, Any]:
     problems: list[str] = []
     for path in sorted(locale_dir.glob("*.yaml")):
         try:
-            data[path.stem] = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data[path.stem] = read_yaml(path)
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             problems.append(f"{path}: (file): not valid YAML: {one_line(exc)}")
     if problems:
@@ -276,7 +276,7 @@ def _read_overlay(path: Path, locale_dir: Path) -> dict[str, Any]:
         problems.append(f"{path}: (file): missing: a locale other than en-US is en-US plus this file")
         raise ContentError(problems)
     try:
-        overlay = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        overlay = read_yaml(path) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ContentError([*problems, f"{path}: (file): not valid YAML: {one_line(exc)}"]) from exc
     problems += _overlay_shape_problems(overlay, path)
@@ -411,7 +411,7 @@ def _placeholders(text: str) -> list[str]:
 
 @functools.cache
 def _schema() -> dict[str, Any]:
-    return yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return read_yaml(SCHEMA_PATH)
 
 
 def _error_order(error: jsonschema.ValidationError) -> tuple[str, ...]:

@@ -217,7 +217,7 @@ def load_models(model_dir: Path) -> dict[str, dict[str, Any]]:
 
 def _read_model_overrides(path: Path) -> dict[str, Any]:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = read_yaml(path) or {}
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ModelError([f"{path}: (file): not valid YAML: {one_line(exc)}"]) from exc
     validator = jsonschema.Draft202012Validator(_MODEL_OVERRIDE_SCHEMA)
@@ -298,6 +298,15 @@ def iter_samples(model: dict[str, Any]) -> Iterator[tuple[str, str]]:
     for intent in language_model(model)["intents"]:
         for sample in intent.get("samples", []):
             yield intent["name"], sample
+
+
+def read_yaml(path: Path) -> Any:
+    """A YAML file's data, with libyaml's parser when PyYAML has it (about ten times faster;
+    the same safe constructors)."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+
+
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def one_line(exc: object) -> str:
