@@ -4,7 +4,7 @@
     python bench/run.py --soak          # 60 s at 32 connections: every request must succeed
 
 What runs: a throw-away PKI shaped like Amazon's; a stand-in certificate host reached through
-``HTTPS_PROXY`` (tests/certhost.py), so each worker downloads and validates the chain once
+``HTTPS_PROXY`` (skill/tools/devtools/certhost.py), so each worker downloads and validates the chain once
 through the real ``fetch_https`` and then answers from its cache, as in production; the skill
 under gunicorn (``infra/gunicorn.conf.py``, verification on, SQLite in a temp dir, JSON request
 lines to a log file); the echo under the same settings; signed requests from whole recorded
@@ -32,17 +32,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
-sys.path[:0] = [str(BENCH_DIR), str(BENCH_DIR.parent / "tests")]
+sys.path[:0] = [str(BENCH_DIR)]
 
-from certhost import FakeCertificateHost  # noqa: E402  (tests/ helpers, put on the path above)
-from conversation import SKILL_ID  # noqa: E402
-from loadgen import LoadResult, drive, have_wrk  # noqa: E402
-from pki import DEFAULT_URL, TestPKI  # noqa: E402
+from loadgen import LoadResult, drive, have_wrk  # noqa: E402  (bench/ modules, put on the path above)
 from servers import Server  # noqa: E402
 from traffic import SignedRequest, headers_for, record_conversations, sign_all  # noqa: E402
 
-from skill.runtime.app import create_app  # noqa: E402
 from skill.config import Config  # noqa: E402
+from skill.runtime.app import create_app  # noqa: E402
+from skill.tools.devtools.certhost import FakeCertificateHost  # noqa: E402
+from skill.tools.devtools.conversation import SKILL_ID  # noqa: E402
+from skill.tools.devtools.pki import CERT_URL, LocalPKI  # noqa: E402
 
 CHAIN_PATH = "/echo.api/echo-api-cert-12.pem"
 MAX_PHASE_SECONDS = 120
@@ -61,7 +61,7 @@ class Targets:
 class Bench:
     """Shared state of one benchmark run: the PKI, the traffic, the temp dir, the options."""
 
-    pki: TestPKI
+    pki: LocalPKI
     host: FakeCertificateHost
     envelopes: list[dict]
     workdir: Path
@@ -82,7 +82,7 @@ class Bench:
         return Server("bench.echo:create_echo_app()", self._gunicorn_env(), self.workdir / "echo.log")
 
     def load(self, server: Server, connections: int, seconds: float) -> LoadResult:
-        return drive(server.port, self.signed(), DEFAULT_URL, connections, seconds, self.use_wrk)
+        return drive(server.port, self.signed(), CERT_URL, connections, seconds, self.use_wrk)
 
     def _gunicorn_env(self) -> dict[str, str]:
         return {"WEB_CONCURRENCY": str(self.workers), "GUNICORN_THREADS": str(self.threads)}
@@ -101,7 +101,7 @@ def cold_start(bench: Bench, server: Server) -> float:
     """Seconds from spawning gunicorn to the first answered (signed, verified) launch."""
     first = bench.signed()[0]
     server.start()
-    return server.first_answer(first.body, headers_for(first, DEFAULT_URL))
+    return server.first_answer(first.body, headers_for(first, CERT_URL))
 
 
 @dataclass(frozen=True)
@@ -180,7 +180,7 @@ def _logging_to(stream: io.TextIOBase) -> Iterator[None]:
 def _wsgi_call(wsgi: Callable, request: SignedRequest) -> Callable[[], None]:
     base = {"REQUEST_METHOD": "POST", "PATH_INFO": "/alexa", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
             "wsgi.url_scheme": "http", "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(request.body)),
-            "HTTP_SIGNATURECERTCHAINURL": DEFAULT_URL, "HTTP_SIGNATURE_256": request.signature,
+            "HTTP_SIGNATURECERTCHAINURL": CERT_URL, "HTTP_SIGNATURE_256": request.signature,
             "wsgi.errors": sys.stderr}
 
     def call() -> None:
@@ -278,7 +278,7 @@ def benchmark(bench: Bench, args: argparse.Namespace) -> bool:
 
 def _echo_probe(bench: Bench) -> tuple[bytes, dict[str, str]]:
     first = bench.signed()[0]
-    return first.body, headers_for(first, DEFAULT_URL)
+    return first.body, headers_for(first, CERT_URL)
 
 
 def soak(bench: Bench, args: argparse.Namespace) -> bool:
@@ -322,7 +322,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    pki = TestPKI(name="Back Twitch Bench")
+    pki = LocalPKI(name="Back Twitch Bench")
     with tempfile.TemporaryDirectory(prefix="backtwitch-bench-") as directory, \
             FakeCertificateHost(pki, {CHAIN_PATH: pki.chain_pem()}) as host:
         bench = Bench(pki, host, record_conversations(args.users), Path(directory),

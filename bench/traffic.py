@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conversation import SKILL_ID, Conversation, now_iso
-from pki import TestPKI
+from skill.tools.devtools.conversation import SKILL_ID, Conversation, now_iso
+from skill.tools.devtools.pki import LocalPKI
 from skill.runtime.app import create_app
 from skill.config import Config
 
@@ -111,7 +111,7 @@ class SignedRequest:
     signature: str
 
 
-def sign_all(pki: TestPKI, envelopes: list[Envelope]) -> list[SignedRequest]:
+def sign_all(pki: LocalPKI, envelopes: list[Envelope]) -> list[SignedRequest]:
     """Fresh timestamps and request ids, then the Signature-256 of the exact bytes sent."""
     signed = []
     now = now_iso()

@@ -9,7 +9,7 @@ from typing import Any, Callable
 import pytest
 from flask import Flask
 
-from conversation import SENT_PRIVATE, SKILL_ID, Conversation
+from skill.tools.devtools.conversation import SENT_PRIVATE, SKILL_ID, Conversation
 from pki import DEFAULT_URL, FakeClock, TestPKI, shared_pki, signed_headers
 from store_servers import (  # noqa: F401 (fixtures for the store, Lambda and resilience tests)
     dynamodb_endpoint, dynamodb_table, postgres_schema_url, postgres_url, private_postgres)

@@ -11,7 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from conversation import FIXTURES, Conversation, fixture, now_iso
+from skill.tools.devtools.conversation import FIXTURES, Conversation, fixture, now_iso
 
 FIXTURE_NAMES = sorted(path.name for path in Path(FIXTURES).glob("*.json"))
 

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from conversation import fixture, now_iso
+from skill.tools.devtools.conversation import fixture, now_iso
 from skill.persistence import user_key
 
 

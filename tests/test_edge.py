@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from conversation import fixture, now_iso
+from skill.tools.devtools.conversation import fixture, now_iso
 from pki import TestPKI, signed_headers
 from skill.runtime.app import MAX_BODY_BYTES
 from skill.runtime.edge import AlexaEdge

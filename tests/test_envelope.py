@@ -21,7 +21,7 @@ from ask_sdk_model import RequestEnvelope, Response
 from ask_sdk_model.ui import SsmlOutputSpeech
 from hypothesis import HealthCheck, given, settings
 
-from conversation import Conversation, fixture
+from skill.tools.devtools.conversation import Conversation, fixture
 from fuzzing import FIXTURE_NAMES, mutated_envelopes, realistic_envelope
 from pki import TestPKI, signed_headers
 from skill.runtime.dispatch import LeanInvoker

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 from prometheus_client.parser import text_string_to_metric_families
 
-from conversation import Turn, fixture, now_iso
+from skill.tools.devtools.conversation import Turn, fixture, now_iso
 from fuzzing import HOSTILE, MODEL_INTENTS, MODEL_SLOTS, mutated_envelopes, nested_value, realistic_envelope
 from pki import TestPKI, signed_headers
 from skill.runtime.envelope_limits import MAX_DEPTH, MAX_VALUES, envelope_problem

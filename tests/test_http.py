@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from conversation import SKILL_ID, fixture, now_iso
+from skill.tools.devtools.conversation import SKILL_ID, fixture, now_iso
 from pki import DEFAULT_URL, untrusted_pki
 from skill.runtime.app import create_app
 from skill.config import ConfigError

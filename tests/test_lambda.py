@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from ask_sdk_core.exceptions import SerializationException
 
-from conversation import SKILL_ID, Conversation, fixture, now_iso
+from skill.tools.devtools.conversation import SKILL_ID, Conversation, fixture, now_iso
 from skill.runtime import lambda_handler
 from skill.runtime.dispatch import LeanInvoker
 from skill.persistence import user_key

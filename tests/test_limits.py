@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import pytest
 
-from conversation import Conversation, Turn
+from skill.tools.devtools.conversation import Conversation, Turn
 from skill.conversation import build
 from skill.config import REPO_ROOT
 from skill.conversation.content import load_content

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import skill.conversation.handlers.relief as relief_handlers
-from conversation import Conversation
+from skill.tools.devtools.conversation import Conversation
 from skill.logsafe import exception_summary
 from skill.observability import LineFormatter
 from skill.persistence import user_key

@@ -15,7 +15,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 
-from conversation import fixture, now_iso
+from skill.tools.devtools.conversation import fixture, now_iso
 from skill.config import REPO_ROOT
 from skill.conversation.content import load_content
 from skill.conversation.flows.name_free import HeardSlot, judge

@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
-from conversation import SKILL_ID, fixture, now_iso
+from skill.tools.devtools.conversation import SKILL_ID, fixture, now_iso
 from served import Gunicorn
 from store_faults import hide_tables
 from skill.runtime.dispatch import LeanInvoker

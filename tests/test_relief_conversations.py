@@ -19,7 +19,7 @@ from typing import Any, Callable
 import pytest
 from flask import Flask
 
-from conversation import Conversation, Turn, fixture, now_iso
+from skill.tools.devtools.conversation import Conversation, Turn, fixture, now_iso
 from skill.conversation.alexa_api import TIMERS_SCOPE
 from skill.tools.devtools.local_skill import LocalTimersApi
 from skill.persistence import user_key

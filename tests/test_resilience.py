@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from werkzeug.serving import make_server
 
-from certhost import FakeCertificateHost
-from conversation import SKILL_ID, Conversation, fixture, now_iso
+from skill.tools.devtools.certhost import FakeCertificateHost
+from skill.tools.devtools.conversation import SKILL_ID, Conversation, fixture, now_iso
 from fuzzing import JSON_VALUES, mutated_envelopes
 from pki import DEFAULT_URL, TestPKI, signed_headers
 from served import Gunicorn

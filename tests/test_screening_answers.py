@@ -15,7 +15,7 @@ import uuid
 
 import pytest
 
-from conversation import SKILL_ID, Conversation
+from skill.tools.devtools.conversation import SKILL_ID, Conversation
 from pki import DEFAULT_URL, signed_headers
 from skill.runtime.app import create_app
 from skill.config import REPO_ROOT, Config

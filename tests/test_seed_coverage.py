@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from conversation import SKILL_ID, Conversation, Turn
+from skill.tools.devtools.conversation import SKILL_ID, Conversation, Turn
 from pki import DEFAULT_URL, signed_headers
 from skill.conversation import build
 from skill.runtime.app import create_app

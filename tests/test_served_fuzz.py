@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from certhost import FakeCertificateHost
-from conversation import SKILL_ID, Turn
+from skill.tools.devtools.certhost import FakeCertificateHost
+from skill.tools.devtools.conversation import SKILL_ID, Turn
 from fuzzing import EnvelopeFuzzer, conversation_corpus
 from pki import TestPKI, signed_headers
 from served import Gunicorn

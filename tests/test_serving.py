@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conversation import fixture, now_iso
+from skill.tools.devtools.conversation import fixture, now_iso
 from skill.config import REPO_ROOT
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")

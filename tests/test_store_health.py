@@ -19,7 +19,7 @@ import pytest
 from flask import Flask
 
 import skill.stores.sqlite as sqlite_store
-from conversation import Conversation
+from skill.tools.devtools.conversation import Conversation
 from pki import TestPKI, signed_headers
 from skill.stores.base import SaveRecord
 from store_faults import can_make_read_only, exclusively_locked, read_only

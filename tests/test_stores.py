@@ -19,7 +19,7 @@ import pytest
 from ask_sdk_model import Context, RequestEnvelope, User
 from ask_sdk_model.interfaces.system import SystemState
 
-from conversation import Conversation
+from skill.tools.devtools.conversation import Conversation
 from pki import signed_headers
 from skill.config import ConfigError
 from skill.persistence import Store, StoreError, open_store, user_key

@@ -1,17 +1,20 @@
-"""A small Alexa stand-in for tests: builds real envelopes from the JSON fixtures, signs them,
-posts them to the app and carries the session and user from turn to turn."""
+"""A small Alexa stand-in driven by intents (where ``LocalAlexa`` is driven by words): builds
+real envelopes from the JSON samples in ``envelopes/``, posts them (signed or not, as the
+``post`` given decides) and carries the session and user from turn to turn. The tests and the
+benchmark's traffic use it."""
 from __future__ import annotations
 
 import copy
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parent / "envelopes"
 SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
 
 
@@ -20,7 +23,7 @@ def fixture(name: str) -> dict[str, Any]:
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def spoken(ssml: str | None) -> str:
@@ -67,8 +70,8 @@ class Turn:
         return self.body.get("sessionAttributes") or {}
 
 
-# What conversations sent in the current test: user ids and slot values, which no log line may
-# hold (conftest.py scans every test's log records for them).
+# What conversations sent (user ids and slot values), for checks that no log line holds them
+# (tests/conftest.py clears it before each test and scans the test's log records after).
 SENT_PRIVATE: set[str] = set()
 
 

@@ -12,7 +12,7 @@ a word, so the fetch can only end by its own timeout.  ``hang_paths`` does the s
 paths only, after the tunnel and the TLS handshake.  ``holding`` is set once a connection is
 being held that way, so a test knows a request is stuck inside the server.
 
-Used by the resilience tests and by the benchmark (``bench/run.py``).
+Used by the resilience tests and by the benchmark (``bench/run.py``), with a ``LocalPKI``.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ import threading
 from pathlib import Path
 from types import TracebackType
 
-from pki import TestPKI, pem, rsa_key
+from .pki import LocalPKI, pem, rsa_key
 
 CERT_HOST = "s3.amazonaws.com"
 _MAX_HEAD = 16 * 1024
@@ -33,7 +33,7 @@ _MAX_HEAD = 16 * 1024
 class FakeCertificateHost:
     """``with FakeCertificateHost(pki, {path: pem}) as host: env.update(host.environment())``."""
 
-    def __init__(self, pki: TestPKI, chains: dict[str, bytes]) -> None:
+    def __init__(self, pki: LocalPKI, chains: dict[str, bytes]) -> None:
         self.chains = dict(chains)
         self.hang = False
         self.hang_paths: set[str] = set()
@@ -69,7 +69,7 @@ class FakeCertificateHost:
         self._server.shutdown()
         self._server.server_close()
 
-    def _server_context(self, pki: TestPKI) -> ssl.SSLContext:
+    def _server_context(self, pki: LocalPKI) -> ssl.SSLContext:
         certificate, key = pki.issue_leaf(san=CERT_HOST, key=rsa_key("fake s3"))
         (self._directory / "s3.pem").write_bytes(pem(certificate, pki.intermediate))
         (self._directory / "s3.key").write_bytes(pki.key_pem(key))
