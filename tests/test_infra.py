@@ -31,6 +31,7 @@ from cryptography.x509.oid import NameOID
 
 from skill.config import REPO_ROOT
 from store_servers import unavailable
+from served import free_port
 
 INFRA = REPO_ROOT / "infra"
 TEMPLATE = INFRA / "aws" / "template.yaml"
@@ -39,12 +40,6 @@ UNIT = INFRA / "systemd" / "back-twitch-helper.service"
 DOCKERFILE = INFRA / "Dockerfile"
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 ALEXA_WAIT_S = 8
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 15) -> None:

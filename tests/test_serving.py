@@ -16,14 +16,9 @@ import pytest
 
 from skill.tools.devtools.conversation import fixture, now_iso
 from skill.config import REPO_ROOT
+from served import free_port
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start(env_overrides: dict[str, str], tmp_path: Path) -> tuple[subprocess.Popen, str]:
