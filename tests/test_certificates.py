@@ -243,7 +243,7 @@ def test_a_hanging_download_gives_up_within_the_timeout(pki: TestPKI, clock: Fak
         release.set()
 
     assert reason == "certificate download timed out"
-    assert elapsed < 0.3 + 0.5
+    assert elapsed < 0.3 + 1.5  # the download would hang for 30 s: this is giving up, with room for a busy machine
 
 
 def test_callers_queued_behind_a_hanging_download_also_give_up_in_time(
@@ -268,7 +268,7 @@ def test_callers_queued_behind_a_hanging_download_also_give_up_in_time(
         release.set()
 
     assert [reason for reason, _ in outcomes] == ["certificate download timed out"] * 4
-    assert max(elapsed for _, elapsed in outcomes) < 0.3 + 0.5
+    assert max(elapsed for _, elapsed in outcomes) < 0.3 + 1.5  # not the 30 s hang
 
 
 def test_a_hanging_url_does_not_hold_up_another_url(pki: TestPKI, clock: FakeClock) -> None:

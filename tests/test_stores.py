@@ -365,7 +365,7 @@ def test_a_stopped_server_fails_each_call_fast_and_the_same_store_recovers_when_
         began = time.monotonic()
         with pytest.raises(StoreError):
             call()
-        assert time.monotonic() - began < POOL_WAIT_S + 0.5, "a dead database must not hold the answer up"
+        assert time.monotonic() - began < POOL_WAIT_S + 1.5, "a dead database must not hold the answer up"
     assert private_postgres.start() == store.conninfo, "restarted on the same port"
     assert _eventually(lambda: store.get_attributes(envelope())) == {"heard_disclaimer": True}
     store.close()
