@@ -232,8 +232,8 @@ class Writer(threading.Thread):
             self.in_flight = step
             try:
                 turn = self.conversation.ask("GoToStepIntent", number=str(step))
-            except OSError:  # the worker died under this request
-                return
+            except (OSError, http.client.HTTPException):  # the worker died under this request (reset,
+                return  # or the answer cut off: IncompleteRead)
             if turn.status == 200:
                 self.acknowledged, self.in_flight = step, None
 
