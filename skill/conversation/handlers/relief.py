@@ -134,7 +134,7 @@ class RoutineTurn(Turn):
     def now(self) -> datetime:
         return self.clock()
 
-    def keep(self, progress: Progress) -> list[Segment]:
+    def save_progress(self, progress: Progress) -> list[Segment]:
         """Make `progress` current and save it; a failing store is said once, never fatal."""
         self.progress = progress
         self.session[ROUTINE_KEY] = progress.to_dict()
@@ -158,9 +158,9 @@ class RoutineTurn(Turn):
         if user_id_of(self.handler_input.request_envelope) is not None:
             _drop_saved(self.handler_input)
 
-    def show(self, progress: Progress, lead: list[Segment] | None = None) -> tuple[Reply, Pending]:
-        """Move to `progress` and speak that turn of the routine."""
-        notices = self.keep(progress)
+    def save_and_say(self, progress: Progress, lead: list[Segment] | None = None) -> tuple[Reply, Pending]:
+        """Move to `progress`, save it, and speak that turn of the routine."""
+        notices = self.save_progress(progress)
         return relief.step_reply(self.content, progress, [*(lead or []), *notices])
 
     def begin(self) -> tuple[Reply, Pending]:
@@ -169,9 +169,9 @@ class RoutineTurn(Turn):
         if self.progress is not None and self.progress.paused:
             return relief.resume_offer_reply(self.content, self.progress, opening)
         if self.progress is not None:
-            return self.show(self.progress, opening)
+            return self.save_and_say(self.progress, opening)
         progress = relief.start(self.routine, self.now())
-        notices = self.keep(progress)
+        notices = self.save_progress(progress)
         return relief.start_reply(self.content, progress, [*opening, *notices])
 
     def go_on(self) -> tuple[Reply, Pending]:
@@ -179,19 +179,19 @@ class RoutineTurn(Turn):
         if self.progress is None:
             return relief.no_routine_reply(self.content)
         if self.progress.paused:
-            return self.show(relief.resumed(self.progress, self.now()), self.opening())
+            return self.save_and_say(relief.resumed(self.progress, self.now()), self.opening())
         following = relief.advance(self.routine, self.progress, self.now())
         if following is None:
             self.forget()
             return relief.finished_reply(self.content)
-        return self.show(following)
+        return self.save_and_say(following)
 
     def put_aside(self, reply: Callable[..., Reply]) -> Reply:
         """Pause or stop: save the place as paused and say where it is kept."""
         if self.progress is None:
             return goodbye(self.content)
         paused = relief.paused(self.progress, self.now())
-        notices = self.keep(paused)
+        notices = self.save_progress(paused)
         said = reply(self.content, paused)
         said.speech = [*notices, *said.speech]
         return said
@@ -260,7 +260,7 @@ class ResumeOfferAnswerHandler(RoutineIntentHandler):
             return turn.begin()
         if intent_is(turn.handler_input, NO):
             return relief.resume_declined_reply(turn.content)
-        return turn.show(relief.resumed(turn.progress, turn.now()))
+        return turn.save_and_say(relief.resumed(turn.progress, turn.now()))
 
 
 # --- moving through the routine ---------------------------------------------------------------
@@ -321,8 +321,8 @@ class RoutinePreviousHandler(RoutineIntentHandler):
             return relief.no_routine_reply(turn.content)
         earlier = relief.back(turn.routine, turn.progress, turn.now())
         if earlier is None:
-            return turn.show(relief.resumed(turn.progress, turn.now()), [relief.phrase(turn.content, "already_first")])
-        return turn.show(earlier, [relief.phrase(turn.content, "going_back")])
+            return turn.save_and_say(relief.resumed(turn.progress, turn.now()), [relief.phrase(turn.content, "already_first")])
+        return turn.save_and_say(earlier, [relief.phrase(turn.content, "going_back")])
 
 
 class RoutineStartOverHandler(RoutineIntentHandler):
@@ -336,7 +336,7 @@ class RoutineStartOverHandler(RoutineIntentHandler):
 
     def reply_to(self, turn: RoutineTurn) -> tuple[Reply, Pending]:
         progress = relief.start(turn.routine, turn.now())
-        notices = turn.keep(progress)
+        notices = turn.save_progress(progress)
         return relief.start_reply(turn.content, progress, [*turn.opening(), *notices])
 
 
@@ -350,7 +350,7 @@ class GoToStepHandler(RoutineIntentHandler):
         target = relief.go_to(turn.routine, number, turn.now()) if number is not None else None
         if target is None:
             return relief.out_of_range_reply(turn.content, turn.progress)
-        return turn.show(target, turn.opening())
+        return turn.save_and_say(target, turn.opening())
 
 
 class WhereAmIHandler(RoutineIntentHandler):
@@ -396,7 +396,7 @@ class RoutineResumeHandler(RoutineIntentHandler):
     def reply_to(self, turn: RoutineTurn) -> tuple[Reply, Pending]:
         if turn.progress is None:
             return relief.no_routine_reply(turn.content, "nothing_to_resume")
-        return turn.show(relief.resumed(turn.progress, turn.now()), turn.opening())
+        return turn.save_and_say(relief.resumed(turn.progress, turn.now()), turn.opening())
 
 
 class RoutineStopHandler(RoutineIntentHandler):
@@ -484,7 +484,7 @@ class TimerSetter:
         except AlexaApiError as exc:
             log.warning("timer not set: %s", exc)
             key = "timer_failed"
-        reply, pending = relief.timer_result_reply(turn.content, progress, key, turn.keep(progress))
+        reply, pending = relief.timer_result_reply(turn.content, progress, key, turn.save_progress(progress))
         if permission_card:
             reply.permission_scopes = (TIMERS_SCOPE,)
         return reply, pending
@@ -540,8 +540,9 @@ class TimerPermissionResponseHandler(AbstractRequestHandler):
             return turn.respond(*self.setter.set_and_report(turn, progress))
         if code != "200":
             log.warning("voice permission request failed: %s %s", code, getattr(request.status, "message", ""))
-            return turn.respond(*relief.timer_result_reply(turn.content, progress, "timer_failed", turn.keep(progress)))
-        reply, pending = relief.timer_result_reply(turn.content, progress, "timer_permission_declined", turn.keep(progress))
+            return turn.respond(*relief.timer_result_reply(turn.content, progress, "timer_failed", turn.save_progress(progress)))
+        notices = turn.save_progress(progress)
+        reply, pending = relief.timer_result_reply(turn.content, progress, "timer_permission_declined", notices)
         if not (request.payload or {}).get("isCardThrown"):
             reply.permission_scopes = (TIMERS_SCOPE,)
         return turn.respond(reply, pending)
