@@ -101,9 +101,8 @@ def app(make_app: Callable[..., Flask]) -> Flask:
     return make_app()
 
 
-@pytest.fixture
-def post(app: Flask, pki: TestPKI) -> Callable[[bytes], tuple[int, dict[str, Any]]]:
-    """POST a body to /alexa signed by the test PKI, as Alexa would."""
+def poster(app: Flask, pki: TestPKI) -> Callable[[bytes], tuple[int, dict[str, Any]]]:
+    """POST a body to ``app``'s /alexa signed by the test PKI, as Alexa would."""
     client = app.test_client()
 
     def send(body: bytes) -> tuple[int, dict[str, Any]]:
@@ -111,6 +110,11 @@ def post(app: Flask, pki: TestPKI) -> Callable[[bytes], tuple[int, dict[str, Any
         return response.status_code, json.loads(response.data or b"{}")
 
     return send
+
+
+@pytest.fixture
+def post(app: Flask, pki: TestPKI) -> Callable[[bytes], tuple[int, dict[str, Any]]]:
+    return poster(app, pki)
 
 
 @pytest.fixture

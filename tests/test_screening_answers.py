@@ -10,15 +10,15 @@ built-in Yes/No/Fallback intent.
 from __future__ import annotations
 
 import itertools
-import json
 import uuid
 
 import pytest
 
 from skill.tools.devtools.conversation import SKILL_ID, Conversation
-from pki import DEFAULT_URL, signed_headers
+from pki import DEFAULT_URL
 from skill.runtime.app import create_app
 from skill.config import REPO_ROOT, Config
+from conftest import poster
 
 YES_NO_SLOTS = ("emergency_signs", "sudden_signs", "weakness", "numbness", "widespread")
 SLOT_OF = {"emergency": "emergency_signs", "emergency_sudden": "sudden_signs", "duration": "duration",
@@ -67,12 +67,7 @@ def talk(pki, ca_file, tmp_path_factory):
     config = Config(skill_id=SKILL_ID, ca_file=ca_file, cert_fetcher=lambda url: chains[url],
                     database_url=f"sqlite:///{tmp_path_factory.mktemp('answers') / 'skill.db'}",
                     content_dir=REPO_ROOT / "content", model_dir=REPO_ROOT / "interaction_model")
-    client = create_app(config).test_client()
-
-    def post(body: bytes):
-        response = client.post("/alexa", data=body, headers={**signed_headers(pki, body), "Content-Type": "application/json"})
-        return response.status_code, json.loads(response.data or b"{}")
-
+    post = poster(create_app(config), pki)
     return lambda: Conversation(post)
 
 

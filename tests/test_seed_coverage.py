@@ -10,19 +10,19 @@ match whole words, and "a|b" accepts either wording.
 """
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 import pytest
 
 from skill.tools.devtools.conversation import SKILL_ID, Conversation, Turn
-from pki import DEFAULT_URL, signed_headers
+from pki import DEFAULT_URL
 from skill.conversation import build
 from skill.runtime.app import create_app
 from skill.config import REPO_ROOT, Config
 from skill.conversation.content import load_content
 from skill.conversation.flows.answers import EMERGENCY_TOPIC
+from conftest import poster
 
 CONTENT = load_content(REPO_ROOT / "content").for_locale("en-US")
 DISCLAIMER = "not medical advice"
@@ -67,13 +67,7 @@ def walk(pki, ca_file, tmp_path_factory) -> dict[str, list[Turn]]:
         skill_id=SKILL_ID, ca_file=ca_file, cert_fetcher=lambda url: chains[url],
         database_url=f"sqlite:///{tmp_path_factory.mktemp('walk') / 'skill.db'}",
         content_dir=REPO_ROOT / "content", model_dir=REPO_ROOT / "interaction_model"))
-    client = app.test_client()
-
-    def post(body: bytes) -> tuple[int, dict[str, Any]]:
-        response = client.post("/alexa", data=body, headers={**signed_headers(pki, body), "Content-Type": "application/json"})
-        return response.status_code, json.loads(response.data or b"{}")
-
-    user = Conversation(post)
+    user = Conversation(poster(app, pki))
     turns: dict[str, list[Turn]] = {"launch": [user.launch()]}
     for intent in build.TOPIC_INTENTS:
         chain = turns[intent] = [user.ask(intent)]

@@ -8,7 +8,6 @@ the skill said it saved is there after a restart.
 """
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from collections.abc import Callable
@@ -20,22 +19,13 @@ from flask import Flask
 
 import skill.stores.sqlite as sqlite_store
 from skill.tools.devtools.conversation import Conversation
-from pki import TestPKI, signed_headers
+from pki import TestPKI
 from skill.stores.base import SaveRecord
 from store_faults import can_make_read_only, exclusively_locked, read_only
+from conftest import poster
 
 CANT_SAVE = "I can't save your place right now"
 FAULT_VISIBLE_WITHIN = 5.0  # seconds
-
-
-def poster(app: Flask, pki: TestPKI) -> Callable[[bytes], tuple[int, dict[str, Any]]]:
-    client = app.test_client()
-
-    def send(body: bytes) -> tuple[int, dict[str, Any]]:
-        response = client.post("/alexa", data=body, headers={**signed_headers(pki, body), "Content-Type": "application/json"})
-        return response.status_code, json.loads(response.data or b"{}")
-
-    return send
 
 
 def health(app: Flask) -> tuple[int, dict[str, Any]]:

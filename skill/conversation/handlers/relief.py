@@ -58,11 +58,8 @@ def routine_record(handler_input: HandlerInput) -> dict | None:
     """The progress record in the session, running or paused, if any."""
     if handler_input.request_envelope.session is None:
         return None
-    manager = handler_input.attributes_manager
-    record = manager.session_attributes.get(ROUTINE_KEY)
-    if record is None or Progress.from_dict(record, manager.request_attributes["content"].routine) is None:
-        return None  # none, or one this skill could not have written (odd types, a step that isn't there)
-    return record
+    record = handler_input.attributes_manager.session_attributes.get(ROUTINE_KEY)
+    return record if isinstance(record, dict) else None  # SavedProgressInterceptor dropped a malformed one
 
 
 def routine_running(handler_input: HandlerInput) -> bool:
@@ -86,7 +83,10 @@ def routine_offered(handler_input: HandlerInput) -> bool:
 class SavedProgressInterceptor(AbstractRequestInterceptor):
     """At the start of a session, bring back progress saved in the last seven days (paused).
 
-    Older or unreadable progress is deleted rather than offered. Runs after the content is bound.
+    Older or unreadable progress is deleted rather than offered. On every request, a progress
+    record in the session that this skill could not have written (odd types, a step that isn't
+    there) is dropped first, so the handlers see a routine in the session or none. Runs after
+    the content is bound.
     """
 
     def __init__(self, clock: Clock = utc_now):
@@ -94,11 +94,14 @@ class SavedProgressInterceptor(AbstractRequestInterceptor):
 
     def process(self, handler_input: HandlerInput) -> None:
         envelope = handler_input.request_envelope
-        if envelope.session is None or not envelope.session.new or user_id_of(envelope) is None:
-            return
-        if get_request_type(handler_input) in NOT_A_VISIT:
+        if envelope.session is None:
             return
         manager = handler_input.attributes_manager
+        session, routine = manager.session_attributes, manager.request_attributes["content"].routine
+        if ROUTINE_KEY in session and Progress.from_dict(session[ROUTINE_KEY], routine) is None:
+            del session[ROUTINE_KEY]
+        if not envelope.session.new or user_id_of(envelope) is None or get_request_type(handler_input) in NOT_A_VISIT:
+            return
         try:
             raw = manager.persistent_attributes.get(ROUTINE_KEY)
         except StoreError as exc:
