@@ -39,11 +39,14 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(BIN)/gunicorn -c infra/gunicorn.conf.py 'skill.runtime.app:create_app()'
 
-# Two processes (pytest-xdist): the suite is CPU-bound and every test is independent (its own
-# temporary files, ports, PostgreSQL schema). TEST_PROCESSES=0 runs it in this process.
-TEST_PROCESSES ?= 2
+# Three processes (pytest-xdist) on two cores: every test is independent (its own temporary
+# files, ports, PostgreSQL schema), and a third of the time one waits on a server or a timeout.
+# loadgroup keeps tests marked xdist_group in one process (the trained NLU matchers).
+# Bytecode is cached (PYTHONDONTWRITEBYTECODE cleared): each gunicorn a test starts imports the
+# skill again. TEST_PROCESSES=0 runs it all in this process.
+TEST_PROCESSES ?= 3
 test: install-test lint
-	$(BIN)/python -m pytest -n $(TEST_PROCESSES)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup
 
 # ruff and mypy on skill/ (configured in pyproject.toml); `make test` runs them before pytest.
 lint: install-test

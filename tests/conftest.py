@@ -2,7 +2,6 @@
 signed posting, and conversations that carry the session from turn to turn."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Callable
 
@@ -10,14 +9,15 @@ import pytest
 from flask import Flask
 
 from skill.tools.devtools.conversation import SENT_PRIVATE, SKILL_ID, Conversation
-from pki import DEFAULT_URL, FakeClock, TestPKI, shared_pki, signed_headers
-from store_servers import (  # noqa: F401 (fixtures for the store, Lambda and resilience tests)
+from support import repository
+from support.pki import DEFAULT_URL, FakeClock, TestPKI, poster, shared_pki
+from support.store_servers import (  # noqa: F401 (fixtures for the store, Lambda and resilience tests)
     dynamodb_endpoint, dynamodb_table, postgres_schema_url, postgres_url, private_postgres)
 from skill.runtime.app import create_app
 from skill.runtime.assemble import Words
-from skill.config import REPO_ROOT, Config
+from skill.config import Config
 
-CONTENT_DIR, MODEL_DIR = REPO_ROOT / "content", REPO_ROOT / "interaction_model"
+CONTENT_DIR, MODEL_DIR = repository.CONTENT_DIR, repository.MODEL_DIR
 
 
 # Slot values this short, or this common in the skill's own log lines, say nothing about a user.
@@ -79,9 +79,9 @@ def make_config(tmp_path: Path, pki: TestPKI, ca_file: str) -> Callable[..., Con
 
 @pytest.fixture(scope="session")
 def shared_words() -> Words:
-    """The repository's content and interaction models, read and checked once per test run
+    """The repository's content and interaction models, read and checked once per test process
     (create_app reads them itself whenever a test points it at other directories)."""
-    return Words.load(CONTENT_DIR, MODEL_DIR)
+    return repository.words()
 
 
 @pytest.fixture
@@ -99,17 +99,6 @@ def make_app(make_config: Callable[..., Config], shared_words: Words) -> Callabl
 @pytest.fixture
 def app(make_app: Callable[..., Flask]) -> Flask:
     return make_app()
-
-
-def poster(app: Flask, pki: TestPKI) -> Callable[[bytes], tuple[int, dict[str, Any]]]:
-    """POST a body to ``app``'s /alexa signed by the test PKI, as Alexa would."""
-    client = app.test_client()
-
-    def send(body: bytes) -> tuple[int, dict[str, Any]]:
-        response = client.post("/alexa", data=body, headers={**signed_headers(pki, body), "Content-Type": "application/json"})
-        return response.status_code, json.loads(response.data or b"{}")
-
-    return send
 
 
 @pytest.fixture

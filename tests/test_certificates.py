@@ -25,7 +25,7 @@ from skill.runtime.certificates import (
     fetch_https,
     load_trust_roots,
 )
-from pki import (
+from support.pki import (
     DEFAULT_URL,
     expired_chain,
     not_yet_valid_chain,

@@ -10,14 +10,14 @@ import pytest
 
 from skill.conversation import build
 from skill.config import REPO_ROOT
-from skill.conversation.content import load_content
+from support import repository
 from skill.conversation.locales import load_models
 from skill.conversation.slots import SlotCatalogs
 from skill.tools.validation import consistency
 from skill.tools.validation.model import MODEL_RULES
 
 MODELS = load_models(REPO_ROOT / "interaction_model")
-CONTENT = load_content(REPO_ROOT / "content")
+CONTENT = repository.content()
 LOCALES = sorted(MODELS)
 
 

@@ -10,6 +10,7 @@ import yaml
 from skill.runtime.app import create_app
 from skill.config import REPO_ROOT
 from skill.conversation.content import ContentError, load_content
+from support import repository
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def problems_of(content_dir: Path) -> str:
 
 
 def test_the_shipped_content_loads():
-    content = load_content(REPO_ROOT / "content").for_locale("en-US")
+    content = repository.content().for_locale("en-US")
     assert len(content.causes) == 7
     assert [step.id for step in content.routine.steps] == [
         "hydrate", "electrolytes", "stretch", "heat_or_cold", "caffeine", "relax"]
@@ -97,7 +98,7 @@ def test_the_app_refuses_to_start_on_broken_content(content_copy, make_config):
 
 
 def test_variations_are_picked_and_placeholders_filled():
-    content = load_content(REPO_ROOT / "content").for_locale("en-US")
+    content = repository.content().for_locale("en-US")
     assert content.phrase("goodbye") in content.phrases["goodbye"]
     assert content.phrase("disclaimer").endswith("call 911.")
     assert "{" not in content.phrase("another_cause", cause_name="stress")
@@ -130,7 +131,7 @@ def test_every_reprompt_differs_from_its_question_and_says_what_to_answer():
 
 
 def test_no_chunk_of_a_topic_reads_more_than_three_items():
-    content = load_content(REPO_ROOT / "content").for_locale("en-US")
+    content = repository.content().for_locale("en-US")
     assert all(topic.chunk_size <= 3 for topic in content.topics.values() if len(topic.items) > 3)
 
 

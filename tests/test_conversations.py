@@ -402,7 +402,7 @@ def test_a_broken_store_still_answers_and_treats_the_user_as_new(talk, tmp_path,
 
 def test_a_disabled_skill_whose_data_cannot_be_deleted_is_logged_and_counted(talk, post, tmp_path, caplog):
     """The failure is said by type and place, never by the user; the request line counts it."""
-    from store_faults import hide_tables
+    from support.store_faults import hide_tables
 
     conversation = talk()
     conversation.launch()

@@ -21,7 +21,8 @@ import pytest
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest
 
-from fuzzing import conversation_corpus
+from support import repository
+from support.fuzzing import conversation_corpus
 from skill.config import Config
 from skill.runtime.assemble import Words, assemble
 from skill.runtime.dispatch import LeanInvoker
@@ -62,10 +63,9 @@ def skill_for(make_config: Callable[..., Config], shared_words: Words, tmp_path:
 @pytest.fixture(scope="module")
 def corpus(pki) -> list[dict[str, Any]]:
     from skill.runtime.app import create_app
-    from conftest import CONTENT_DIR, MODEL_DIR
-
     app = create_app(Config(verify_signatures=False, verify_timestamps=False, database_url="sqlite:///:memory:",
-                            content_dir=CONTENT_DIR, model_dir=MODEL_DIR)).test_client()
+                            content_dir=repository.CONTENT_DIR, model_dir=repository.MODEL_DIR),
+                     words=repository.words()).test_client()
 
     def post(body: bytes) -> tuple[int, dict[str, Any]]:
         response = app.post("/alexa", data=body, headers={"Content-Type": "application/json"})

@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 
 from skill.tools.devtools.conversation import fixture, now_iso
-from pki import TestPKI, signed_headers
+from support.pki import TestPKI, signed_headers
 from skill.runtime.app import MAX_BODY_BYTES
 from skill.runtime.edge import AlexaEdge
 

@@ -22,8 +22,8 @@ from ask_sdk_model.ui import SsmlOutputSpeech
 from hypothesis import HealthCheck, given, settings
 
 from skill.tools.devtools.conversation import Conversation, fixture
-from fuzzing import FIXTURE_NAMES, mutated_envelopes, realistic_envelope
-from pki import TestPKI, signed_headers
+from support.fuzzing import FIXTURE_NAMES, mutated_envelopes, realistic_envelope
+from support.pki import TestPKI, signed_headers
 from skill.runtime.dispatch import LeanInvoker
 from skill.runtime.envelope import EnvelopeReader, ResponseWriter
 

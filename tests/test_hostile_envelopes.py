@@ -18,8 +18,8 @@ from hypothesis.control import currently_in_test_context
 from prometheus_client.parser import text_string_to_metric_families
 
 from skill.tools.devtools.conversation import Turn, fixture, now_iso
-from fuzzing import HOSTILE, MODEL_INTENTS, MODEL_SLOTS, mutated_envelopes, nested_value, realistic_envelope
-from pki import TestPKI, signed_headers
+from support.fuzzing import HOSTILE, MODEL_INTENTS, MODEL_SLOTS, mutated_envelopes, nested_value, realistic_envelope
+from support.pki import TestPKI, signed_headers
 from skill.runtime.envelope_limits import MAX_DEPTH, MAX_VALUES, envelope_problem
 from skill.conversation.handlers.base import Turn as HandlerTurn
 from skill.observability import Metrics, RequestRecord

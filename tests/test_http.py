@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from skill.tools.devtools.conversation import SKILL_ID, fixture, now_iso
-from pki import DEFAULT_URL, untrusted_pki
+from support.pki import DEFAULT_URL, untrusted_pki
 from skill.runtime.app import create_app
 from skill.config import ConfigError
 

@@ -30,8 +30,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from skill.config import REPO_ROOT
-from store_servers import unavailable
-from served import free_port
+from support.store_servers import unavailable
+from support.served import free_port
 
 INFRA = REPO_ROOT / "infra"
 TEMPLATE = INFRA / "aws" / "template.yaml"

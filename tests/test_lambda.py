@@ -19,7 +19,7 @@ from skill.runtime import lambda_handler
 from skill.runtime.dispatch import LeanInvoker
 from skill.persistence import user_key
 from skill.runtime.verify import VerificationError
-from store_servers import dynamodb_items
+from support.store_servers import dynamodb_items
 
 LINE_KEYS = {"ts", "event", "level", "request_id", "type", "intent", "locale", "outcome", "status",
              "latency_ms", "reason", "store_errors", "pid"}

@@ -16,12 +16,12 @@ import pytest
 from skill.tools.devtools.conversation import Conversation, Turn
 from skill.conversation import build
 from skill.config import REPO_ROOT
-from skill.conversation.content import load_content
+from support import repository
 from skill.tools.validation.speech import ssml_problems  # the same checker `backtwitch validate` runs
 
 MODEL = json.loads((REPO_ROOT / "interaction_model" / "en-US.json").read_text(encoding="utf-8"))
 MODEL_INTENTS = sorted(intent["name"] for intent in MODEL["interactionModel"]["languageModel"]["intents"])
-CONTENT = load_content(REPO_ROOT / "content").for_locale("en-US")
+CONTENT = repository.content().for_locale("en-US")
 CAUSE_IDS = [cause.id for cause in CONTENT.causes]
 TOPICS_WITH_MORE = sorted(intent for intent, topic in build.TOPIC_INTENTS.items()
                           if len(CONTENT.topics[topic].items) > CONTENT.topics[topic].chunk_size)

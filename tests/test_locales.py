@@ -7,7 +7,7 @@ import re
 import pytest
 
 from skill.config import REPO_ROOT
-from skill.conversation.content import load_content
+from support import repository
 from skill.conversation.flows.answers import EMERGENCY_TOPIC, topic_reply
 from skill.conversation.locales import apply_model_overrides, load_model, merge, replace_words
 from skill.conversation.reply import to_ssml
@@ -21,7 +21,7 @@ EMERGENCY = {
     "en-IN": ['<sub alias="one one two">112</sub>'],
 }
 CARD_NUMBER = {"en-US": "911", "en-CA": "911", "en-GB": "999", "en-AU": "000, or 111 in New Zealand", "en-IN": "112"}
-CONTENT = load_content(REPO_ROOT / "content")
+CONTENT = repository.content()
 
 
 @pytest.mark.parametrize("locale", sorted(EMERGENCY))

@@ -16,8 +16,7 @@ from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 
 from skill.tools.devtools.conversation import fixture, now_iso
-from skill.config import REPO_ROOT
-from skill.conversation.content import load_content
+from support import repository
 from skill.conversation.flows.name_free import HeardSlot, judge
 from skill.conversation.handlers.errors import ApologiseOnErrorHandler
 from skill.persistence import open_store
@@ -160,6 +159,6 @@ def test_the_decision_needs_every_slot_understood_for_a_yes():
 def test_an_error_while_deciding_says_nothing_even_with_a_session():
     envelope = DefaultSerializer().deserialize(json.dumps(can_fulfill_envelope("WhyTwitchingIntent", session=True)),
                                                RequestEnvelope)
-    handler = ApologiseOnErrorHandler(load_content(REPO_ROOT / "content"))
+    handler = ApologiseOnErrorHandler(repository.content())
     response = handler.handle(HandlerInput(request_envelope=envelope), RuntimeError("boom"))
     assert response.output_speech is None and response.reprompt is None

@@ -18,6 +18,7 @@ from skill.tools.cli import main
 from skill.config import REPO_ROOT
 from skill.conversation.locales import load_model, model_locales
 from skill.tools.validation import nlu_eval
+from skill.tools.validation.model import expansions
 from skill.tools.validation.nlu_eval import (EMERGENCY, FALLBACK, Annotation, ExpectedSlot, LocaleReport, Prediction,
                                        annotation_problems, evaluate, export_annotation_set, load_annotations,
                                        sample_overlaps, training_phrases)
@@ -29,7 +30,12 @@ needs_sklearn = pytest.mark.skipif(not nlu_eval.sklearn_available(), reason="sci
 
 # --------------------------------------------------------------------------- the real model
 
+# One test process trains each locale's matcher once for both tests (make test: --dist loadgroup).
+trained_matchers = pytest.mark.xdist_group("trained-matchers")
+
+
 @needs_sklearn
+@trained_matchers
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_locale_passes_the_gates(locale: str) -> None:
     report = nlu_eval.evaluate_locale(load_model(MODEL_DIR, locale), MODEL_DIR, locale)
@@ -150,6 +156,22 @@ def test_an_utterance_that_is_also_a_sample_is_reported() -> None:
     assert "held-out utterance is also a sample of CauseIntent; the evaluation would be optimistic" in problems[0]
     report = evaluate(tiny_model(), held_out[:1], "en-US", "held-out.yaml", matcher=FixedMatcher({"can espresso cause it": "CauseIntent"}))
     assert report.accuracy == 1.0 and report.failures() == problems[:1]
+
+
+def test_every_filled_sample_of_the_real_model_is_caught_as_an_overlap() -> None:
+    """`sample_overlaps` fills in only samples that could give a held-out utterance; none that
+    does is skipped, wherever its slots stand (start, middle, end, several)."""
+    model = load_model(MODEL_DIR, "en-US")
+    held_out, owners = [], []
+    for name, intent in nlu_eval.intents_of(model).items():
+        for sample in intent.get("samples", [])[::7]:
+            filled = expansions(model, intent, sample)[-1]
+            if "{" not in filled:
+                held_out.append(Annotation(filled, name, line=len(held_out) + 1))
+                owners.append(name)
+    problems = sample_overlaps(held_out, model, "held-out.yaml")
+    assert len(held_out) > 100 and len(problems) == len(held_out)
+    assert len({owner for owner in owners}) > 10
 
 
 def test_training_phrases_fill_every_slot_and_weigh_each_sample_once() -> None:
@@ -293,6 +315,7 @@ def test_the_command_refuses_to_export_a_file_that_does_not_fit(tmp_path: Path, 
 
 
 @needs_sklearn
+@trained_matchers
 def test_the_command_on_the_repository_exits_as_the_gates_say(capsys: pytest.CaptureFixture[str]) -> None:
     report = nlu_eval.evaluate_locale(load_model(MODEL_DIR, "en-US"), MODEL_DIR, "en-US")
     assert main(["nlu-eval", "--locale", "en-US"]) == (0 if report.ok else 1)

@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
 from skill.tools.devtools.conversation import SKILL_ID, fixture, now_iso
-from served import Gunicorn
-from store_faults import hide_tables
+from support.served import Gunicorn
+from support.store_faults import hide_tables
 from skill.runtime.dispatch import LeanInvoker
 from skill.conversation.handlers.base import Turn
 from skill.observability import REQUEST_LOGGER, LineFormatter, Metrics, ObservedStore, RequestLog, RequestRecord

@@ -14,12 +14,13 @@ import yaml
 from skill.conversation.alexa_api import AlexaApiError, _timers_url, announcement_timer
 from skill.config import REPO_ROOT
 from skill.conversation.content import ContentError, load_content
+from support import repository
 from skill.conversation.flows import relief
 from skill.conversation.flows.pending import Offer, ResumeOffer, RoutineNext, TimerOffer
 from skill.conversation.flows.relief import Progress
 from skill.conversation.reply import Pause, to_ssml
 
-CONTENT = load_content(REPO_ROOT / "content").for_locale("en-US")
+CONTENT = repository.content().for_locale("en-US")
 ROUTINE = CONTENT.routine
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=timezone.utc)
 EVERY_POSITION = relief.positions(ROUTINE)

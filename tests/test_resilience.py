@@ -26,11 +26,11 @@ from werkzeug.serving import make_server
 
 from skill.tools.devtools.certhost import FakeCertificateHost
 from skill.tools.devtools.conversation import SKILL_ID, Conversation, fixture, now_iso
-from fuzzing import JSON_VALUES, mutated_envelopes
-from pki import DEFAULT_URL, TestPKI, signed_headers
-from served import Gunicorn
+from support.fuzzing import JSON_VALUES, mutated_envelopes
+from support.pki import DEFAULT_URL, TestPKI, signed_headers
+from support.served import Gunicorn
 from skill.persistence import user_key
-from store_faults import exclusively_locked, hide_tables
+from support.store_faults import exclusively_locked, hide_tables
 
 FUZZ = settings(max_examples=150, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -15,10 +15,11 @@ import uuid
 import pytest
 
 from skill.tools.devtools.conversation import SKILL_ID, Conversation
-from pki import DEFAULT_URL
+from support.pki import DEFAULT_URL
 from skill.runtime.app import create_app
-from skill.config import REPO_ROOT, Config
-from conftest import poster
+from skill.config import Config
+from support import repository
+from support.pki import poster
 
 YES_NO_SLOTS = ("emergency_signs", "sudden_signs", "weakness", "numbness", "widespread")
 SLOT_OF = {"emergency": "emergency_signs", "emergency_sudden": "sudden_signs", "duration": "duration",
@@ -66,8 +67,8 @@ def talk(pki, ca_file, tmp_path_factory):
     chains = {DEFAULT_URL: pki.chain_pem()}
     config = Config(skill_id=SKILL_ID, ca_file=ca_file, cert_fetcher=lambda url: chains[url],
                     database_url=f"sqlite:///{tmp_path_factory.mktemp('answers') / 'skill.db'}",
-                    content_dir=REPO_ROOT / "content", model_dir=REPO_ROOT / "interaction_model")
-    post = poster(create_app(config), pki)
+                    content_dir=repository.CONTENT_DIR, model_dir=repository.MODEL_DIR)
+    post = poster(create_app(config, words=repository.words()), pki)
     return lambda: Conversation(post)
 
 

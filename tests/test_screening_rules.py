@@ -6,13 +6,12 @@ import itertools
 
 import pytest
 
-from skill.config import REPO_ROOT
-from skill.conversation.content import load_content
+from support import repository
 from skill.conversation.flows.pending import OutcomeMore
 from skill.conversation.flows.screening import ScreeningState, evaluate, needs_emergency_care, outcome_chunk, outcome_reply, record
 from skill.conversation.slots import parse_duration_days
 
-SCREENING = load_content(REPO_ROOT / "content").for_locale("en-US").screening
+SCREENING = repository.content().for_locale("en-US").screening
 ANSWERS = ("yes", "no", "unsure")
 # below, at and above two weeks and three weeks, plus a duration the user couldn't give
 DURATIONS = (13, 14, 15, 20, 21, 22, "unknown")
@@ -102,7 +101,7 @@ def test_unreadable_durations_are_none(spoken):
 
 # --- the spoken outcome, held to the seed's table -------------------------------------------
 
-CONTENT = load_content(REPO_ROOT / "content")
+CONTENT = repository.content()
 # The seed's action for each row, as the listener must hear it, with its urgency word.
 TABLE_ACTIONS = {
     "weakness": "neurology referral immediately",

@@ -16,15 +16,15 @@ from typing import Any
 import pytest
 
 from skill.tools.devtools.conversation import SKILL_ID, Conversation, Turn
-from pki import DEFAULT_URL
+from support.pki import DEFAULT_URL
 from skill.conversation import build
 from skill.runtime.app import create_app
-from skill.config import REPO_ROOT, Config
-from skill.conversation.content import load_content
+from skill.config import Config
+from support import repository
 from skill.conversation.flows.answers import EMERGENCY_TOPIC
-from conftest import poster
+from support.pki import poster
 
-CONTENT = load_content(REPO_ROOT / "content").for_locale("en-US")
+CONTENT = repository.content().for_locale("en-US")
 DISCLAIMER = "not medical advice"
 NAMED_PERSON = re.compile(r"\bMark\b|\bReyes\b|\bDr\.", re.IGNORECASE)
 MAX_MORE = 10
@@ -66,7 +66,7 @@ def walk(pki, ca_file, tmp_path_factory) -> dict[str, list[Turn]]:
     app = create_app(Config(
         skill_id=SKILL_ID, ca_file=ca_file, cert_fetcher=lambda url: chains[url],
         database_url=f"sqlite:///{tmp_path_factory.mktemp('walk') / 'skill.db'}",
-        content_dir=REPO_ROOT / "content", model_dir=REPO_ROOT / "interaction_model"))
+        content_dir=repository.CONTENT_DIR, model_dir=repository.MODEL_DIR), words=repository.words())
     user = Conversation(poster(app, pki))
     turns: dict[str, list[Turn]] = {"launch": [user.launch()]}
     for intent in build.TOPIC_INTENTS:

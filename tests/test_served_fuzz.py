@@ -25,9 +25,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from skill.tools.devtools.certhost import FakeCertificateHost
 from skill.tools.devtools.conversation import SKILL_ID, Turn
-from fuzzing import EnvelopeFuzzer, conversation_corpus
-from pki import TestPKI, signed_headers
-from served import Gunicorn
+from support.fuzzing import EnvelopeFuzzer, conversation_corpus
+from support.pki import TestPKI, signed_headers
+from support.served import Gunicorn
 from skill.tools.validation.speech import ssml_problems
 from test_hostile_envelopes import APOLOGY, dumps
 

@@ -16,7 +16,7 @@ import pytest
 
 from skill.tools.devtools.conversation import fixture, now_iso
 from skill.config import REPO_ROOT
-from served import free_port
+from support.served import free_port
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 

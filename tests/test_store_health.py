@@ -19,10 +19,10 @@ from flask import Flask
 
 import skill.stores.sqlite as sqlite_store
 from skill.tools.devtools.conversation import Conversation
-from pki import TestPKI
+from support.pki import TestPKI
 from skill.stores.base import SaveRecord
-from store_faults import can_make_read_only, exclusively_locked, read_only
-from conftest import poster
+from support.store_faults import can_make_read_only, exclusively_locked, read_only
+from support.pki import poster
 
 CANT_SAVE = "I can't save your place right now"
 FAULT_VISIBLE_WITHIN = 5.0  # seconds

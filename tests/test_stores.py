@@ -20,10 +20,10 @@ from ask_sdk_model import Context, RequestEnvelope, User
 from ask_sdk_model.interfaces.system import SystemState
 
 from skill.tools.devtools.conversation import Conversation
-from pki import signed_headers
+from support.pki import signed_headers
 from skill.config import ConfigError
 from skill.persistence import Store, StoreError, open_store, user_key
-from store_servers import dynamodb_items
+from support.store_servers import dynamodb_items
 
 USER = "amzn1.ask.account.AFEXAMPLEUSERIDTHATMUSTNEVERBESTOREDINCLEAR"
 

@@ -16,7 +16,7 @@ from werkzeug.datastructures import Headers
 
 from skill.runtime.certificates import SigningCertificates
 from skill.runtime.verify import RequestVerifier, VerificationError
-from pki import (
+from support.pki import (
     DEFAULT_URL,
     expired_chain,
     not_yet_valid_chain,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable
+from itertools import combinations
 from typing import Any
 
 from ...conversation.locales import Problem, intents_of, language_model, slot_types_of, words_of
@@ -215,20 +216,27 @@ def samples_in_one_intent(model: dict[str, Any]) -> list[Problem]:
 
 
 def expanded_samples_in_one_intent(model: dict[str, Any]) -> list[Problem]:
-    """Still no utterance in two intents once custom slots are filled with their values."""
-    owners: dict[str, set[str]] = defaultdict(set)
-    direct: dict[str, set[str]] = defaultdict(set)  # already reported by samples_in_one_intent
+    """Still no utterance in two intents once custom slots are filled with their values.
+
+    Each intent's expansions form one set and the sets are intersected pairwise (in C): a model
+    fills in tens of thousands of utterances, too many to file one by one under their owners."""
     fillers = {type_name: [normal(word) for value in slot_type.get("values", []) for word in words_of(value)]
                for type_name, slot_type in slot_types_of(model).items()}
+    expanded: dict[str, set[str]] = {}
+    direct: dict[str, set[str]] = defaultdict(set)  # already reported by samples_in_one_intent
     for name, intent in intents_of(model).items():
         references = [(normal("{" + slot["name"] + "}"), fillers[slot["type"]])
                       for slot in intent.get("slots", []) if slot["type"] in fillers]
+        expanded[name] = set()
         for sample in intent.get("samples", []):
             direct[normal(sample)].add(name)
-            for utterance in _normal_expansions(model, intent, sample, references):
-                owners[utterance].add(name)
+            expanded[name].update(_normal_expansions(model, intent, sample, references))
+    owners: dict[str, set[str]] = defaultdict(set)
+    for first, second in combinations(expanded, 2):
+        for utterance in expanded[first] & expanded[second]:
+            owners[utterance] |= {first, second}
     return [("intents", f"{utterance!r} (a slot value filled in) belongs to more than one intent: {sorted(names)}")
-            for utterance, names in owners.items() if len(names) > 1 and names != direct.get(utterance)]
+            for utterance, names in sorted(owners.items()) if names != direct.get(utterance)]
 
 
 def _normal_expansions(model: dict[str, Any], intent: dict[str, Any], sample: str,

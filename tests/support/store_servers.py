@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 
 import pytest
 
-POSTGRES_SCRIPT = Path(__file__).resolve().parent.parent / ".ci" / "postgres.sh"
+POSTGRES_SCRIPT = Path(__file__).resolve().parents[2] / ".ci" / "postgres.sh"
 
 NO_POSTGRES = "no PostgreSQL server: set SKILL_TEST_POSTGRES_URL or run .ci/run"
 NO_MOTO = "no DynamoDB stand-in: install the test extras (pip install -e '.[test]', brings moto[server])"

@@ -9,13 +9,16 @@ intermediates that break one rule each. Keys are generated once per process and 
 from __future__ import annotations
 
 import functools
+import json
 import threading
 import time
 from datetime import datetime, timedelta
+from typing import Any, Callable
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
+from flask import Flask
 
 from skill.tools.devtools.pki import CERT_URL, ECHO_API_HOSTNAME, LocalPKI, _name, key_usage, pem, rsa_key
 
@@ -134,3 +137,14 @@ class FakeClock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+def poster(app: Flask, pki: TestPKI) -> Callable[[bytes], tuple[int, dict[str, Any]]]:
+    """POST a body to ``app``'s /alexa signed by the test PKI, as Alexa would."""
+    client = app.test_client()
+
+    def send(body: bytes) -> tuple[int, dict[str, Any]]:
+        response = client.post("/alexa", data=body, headers={**signed_headers(pki, body), "Content-Type": "application/json"})
+        return response.status_code, json.loads(response.data or b"{}")
+
+    return send
