@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 from prometheus_client.parser import text_string_to_metric_families
 
-from skill.tools.devtools.conversation import Turn, fixture, now_iso
+from skill.tools.devtools.conversation import Exchange, fixture, now_iso
 from support.fuzzing import HOSTILE, MODEL_INTENTS, MODEL_SLOTS, mutated_envelopes, nested_value, realistic_envelope
 from support.pki import TestPKI, signed_headers
 from skill.runtime.envelope_limits import MAX_DEPTH, MAX_VALUES, envelope_problem
@@ -82,7 +82,7 @@ def assert_answered_well(status: int, body: dict[str, Any]) -> None:
     for said in (response.get("outputSpeech"), (response.get("reprompt") or {}).get("outputSpeech")):
         if said:
             assert ssml_problems(said["ssml"]) == [], said["ssml"]
-    assert APOLOGY not in Turn(status, body).speech, "an odd envelope is answered, not apologised for"
+    assert APOLOGY not in Exchange(status, body).speech, "an odd envelope is answered, not apologised for"
 
 
 # --------------------------------------------------------------------------- refused at the edge
@@ -189,7 +189,7 @@ def test_envelope_problem_without_the_body_searches_everything():
 
 def test_intents_outside_the_model_are_counted_as_other(app, pki):
     status, body = send(app, pki, intent_envelope("NoSuchThingIntent"))
-    assert status == 200 and APOLOGY not in Turn(status, body).speech
+    assert status == 200 and APOLOGY not in Exchange(status, body).speech
     samples = metrics_of(app)
     intents = {dict(labels).get("intent") for name, labels in samples if name == "backtwitch_requests_total"}
     assert "other" in intents and "NoSuchThingIntent" not in intents
@@ -246,7 +246,7 @@ def test_repeat_says_only_what_the_renderer_could_have_written(app, pki, stored)
             assert body == {"error": "unencodable text"} and "\ud800" in json.dumps(stored, ensure_ascii=False)
             continue
         assert_answered_well(status, body)
-        turn = Turn(status, body)
+        turn = Exchange(status, body)
         assert NOTHING_TO_REPEAT in turn.speech and APOLOGY not in turn.speech, (last_reply, turn.speech)
 
 

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import pytest
 
-from skill.tools.devtools.conversation import Conversation, Turn
+from skill.tools.devtools.conversation import Conversation, Exchange
 from skill.conversation import build
 from skill.config import REPO_ROOT
 from support import repository
@@ -33,12 +33,12 @@ MAX_TURNS = 40
 SPOKEN_URL = re.compile(r"http|www|\.com", re.IGNORECASE)
 NAMED_PERSON = re.compile(r"\bDr\.|\bMark\b|\bReyes\b")
 
-Step = tuple[str, Turn]
+Step = tuple[str, Exchange]
 
 
 # --- what every response must satisfy ---------------------------------------------------------
 
-def response_problems(turn: Turn, session_ended_request: bool = False) -> list[str]:
+def response_problems(turn: Exchange, session_ended_request: bool = False) -> list[str]:
     """Everything wrong with one response, as short sentences."""
     if turn.status != 200:
         return [f"HTTP {turn.status}: {turn.body}"]
@@ -93,7 +93,7 @@ def response_problems(turn: Turn, session_ended_request: bool = False) -> list[s
 
 # --- how the scenarios talk to the skill -----------------------------------------------------
 
-def pending_of(turn: Turn) -> str | None:
+def pending_of(turn: Exchange) -> str | None:
     pending = turn.session_attributes.get("pending")
     return json.dumps(pending, sort_keys=True) if pending else None
 
@@ -200,8 +200,8 @@ def test_following_every_offer_ends_the_conversation_within_the_turn_limit(talk)
 
 def test_the_response_check_catches_what_it_should():
     """Guards the checker with hand-made responses that break one rule each."""
-    def turn(**response: Any) -> Turn:
-        return Turn(200, {"version": "1.0", "response": response})
+    def turn(**response: Any) -> Exchange:
+        return Exchange(200, {"version": "1.0", "response": response})
 
     speech = {"type": "SSML", "ssml": "<speak>Hi.</speak>"}
     question = {"outputSpeech": {"type": "SSML", "ssml": "<speak>Well?</speak>"}}

@@ -19,7 +19,7 @@ from typing import Any, Callable
 import pytest
 from flask import Flask
 
-from skill.tools.devtools.conversation import Conversation, Turn, fixture, now_iso
+from skill.tools.devtools.conversation import Conversation, Exchange, fixture, now_iso
 from skill.conversation.alexa_api import TIMERS_SCOPE
 from skill.tools.devtools.local_skill import LocalTimersApi
 from skill.persistence import user_key
@@ -57,29 +57,18 @@ class Device(Conversation):
                  user_id: str | None = None):
         super().__init__(post, user_id=user_id)
         self.api_endpoint = api_endpoint
-        self.timers_granted = timers_granted
-
-    def _envelope(self, template: str) -> dict[str, Any]:
-        envelope = super()._envelope(template)
-        system = envelope["context"]["System"]
-        if self.api_endpoint:
-            system["apiEndpoint"] = self.api_endpoint
-        if self.timers_granted:
-            system["user"]["permissions"] = {"scopes": {TIMERS_SCOPE: {"status": "GRANTED"}}}
-        return envelope
+        if timers_granted:
+            self.granted.add(TIMERS_SCOPE)
 
     def permission_answer(self, status: str, token: str = "timer:4", code: str = "200",
-                          card_thrown: bool = False) -> Turn:
+                          card_thrown: bool = False) -> Exchange:
         """Alexa's Connections.Response to our AskFor request (it arrives in a fresh request)."""
-        envelope = self._envelope("launch_request.json")
-        envelope["request"] = {
-            "type": "Connections.Response", "requestId": f"amzn1.echo-api.request.{uuid.uuid4().hex}",
-            "timestamp": now_iso(), "locale": self.locale, "name": "AskFor",
+        return self.request({
+            "type": "Connections.Response", "name": "AskFor",
             "status": {"code": code, "message": "OK" if code == "200" else "failed"},
             "payload": {"permissionScope": TIMERS_SCOPE, "status": status, "isCardThrown": card_thrown},
             "token": token,
-        }
-        return self.send(envelope)
+        }, new_session=True)
 
 
 @pytest.fixture
@@ -102,13 +91,13 @@ def store(tmp_path: Path, user_id: str, attributes: dict[str, Any]) -> None:
                    (user_key(user_id), json.dumps(attributes), now_iso()))
 
 
-def listening_seconds(turn: Turn) -> float:
+def listening_seconds(turn: Exchange) -> float:
     """About how long the response takes to hear: its words at Alexa's pace plus every break."""
     breaks = sum(int(ms) for ms in re.findall(r'<break time="(\d+)ms"/>', turn.ssml)) / 1000
     return breaks + len(turn.speech.split()) / WORDS_PER_SECOND
 
 
-def to_step(conversation: Conversation, step: int) -> Turn:
+def to_step(conversation: Conversation, step: int) -> Exchange:
     return conversation.ask("GoToStepIntent", number=str(step))
 
 
@@ -393,7 +382,7 @@ def test_a_broken_store_mid_routine_still_speaks_the_step_and_says_the_place_can
 
 # --- the heat-or-cold timer ---------------------------------------------------------------------
 
-def at_heat_step(conversation: Device) -> Turn:
+def at_heat_step(conversation: Device) -> Exchange:
     conversation.ask("ReliefIntent")
     return to_step(conversation, 4)
 
@@ -433,7 +422,7 @@ def test_without_permission_the_skill_asks_by_voice_and_a_yes_sets_the_timer(dev
     assert directive["type"] == "Connections.SendRequest" and directive["name"] == "AskFor"
     assert directive["payload"]["permissionScope"] == TIMERS_SCOPE and directive["token"] == "timer:4"
     assert asked.ends_session is True and not asked.reprompt and not alexa_api.received
-    conversation.timers_granted = True
+    conversation.granted.add(TIMERS_SCOPE)
     accepted = conversation.permission_answer("ACCEPTED")
     assert accepted.speech.startswith("Done. Your 15-minute timer is running") and len(alexa_api.received) == 1
     assert accepted.ends_session is False

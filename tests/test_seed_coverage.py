@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from skill.tools.devtools.conversation import SKILL_ID, Conversation, Turn
+from skill.tools.devtools.conversation import SKILL_ID, Conversation, Exchange
 from support.pki import DEFAULT_URL
 from skill.conversation import build
 from skill.runtime.app import create_app
@@ -47,11 +47,11 @@ def cause_slot(cause_id: str) -> dict[str, Any]:
     return {"value": CONTENT.cause(cause_id).name, "id": cause_id}
 
 
-def pending(turn: Turn) -> dict[str, Any]:
+def pending(turn: Exchange) -> dict[str, Any]:
     return turn.session_attributes.get("pending") or {}
 
 
-def reads_on(turn: Turn) -> bool:
+def reads_on(turn: Exchange) -> bool:
     """More of the same answer follows a yes: the next chunk, or the emergency signs it offers."""
     waiting = pending(turn)
     return waiting.get("kind") == "more" or (waiting.get("kind") == "offer" and waiting.get("topic") == EMERGENCY_TOPIC)
@@ -60,7 +60,7 @@ def reads_on(turn: Turn) -> bool:
 # --- the walk: one user, the whole skill ------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def walk(pki, ca_file, tmp_path_factory) -> dict[str, list[Turn]]:
+def walk(pki, ca_file, tmp_path_factory) -> dict[str, list[Exchange]]:
     """Label -> responses: "launch", each topic intent (its whole more-chain), each cause, the routine."""
     chains = {DEFAULT_URL: pki.chain_pem()}
     app = create_app(Config(
@@ -68,7 +68,7 @@ def walk(pki, ca_file, tmp_path_factory) -> dict[str, list[Turn]]:
         database_url=f"sqlite:///{tmp_path_factory.mktemp('walk') / 'skill.db'}",
         content_dir=repository.CONTENT_DIR, model_dir=repository.MODEL_DIR), words=repository.words())
     user = Conversation(poster(app, pki))
-    turns: dict[str, list[Turn]] = {"launch": [user.launch()]}
+    turns: dict[str, list[Exchange]] = {"launch": [user.launch()]}
     for intent in build.TOPIC_INTENTS:
         chain = turns[intent] = [user.ask(intent)]
         while reads_on(chain[-1]) and len(chain) < MAX_MORE:
@@ -81,7 +81,7 @@ def walk(pki, ca_file, tmp_path_factory) -> dict[str, list[Turn]]:
     return turns
 
 
-def all_turns(walk: dict[str, list[Turn]]) -> list[tuple[str, Turn]]:
+def all_turns(walk: dict[str, list[Exchange]]) -> list[tuple[str, Exchange]]:
     return [(label, turn) for label, chain in walk.items() for turn in chain]
 
 

@@ -24,7 +24,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from skill.tools.devtools.certhost import FakeCertificateHost
-from skill.tools.devtools.conversation import SKILL_ID, Turn
+from skill.tools.devtools.conversation import SKILL_ID, Exchange
 from support.fuzzing import EnvelopeFuzzer, conversation_corpus
 from support.pki import TestPKI, signed_headers
 from support.served import Gunicorn
@@ -82,7 +82,7 @@ def check(status: int, raw: bytes, tally: Counter, problems: list[str]) -> None:
     for said in (response.get("outputSpeech"), (response.get("reprompt") or {}).get("outputSpeech")):
         if said and said.get("type") == "SSML" and ssml_problems(said["ssml"]):
             problems.append(f"invalid SSML: {said['ssml'][:200]}")
-    if APOLOGY in Turn(status, body).speech:
+    if APOLOGY in Exchange(status, body).speech:
         tally["apology"] += 1
 
 

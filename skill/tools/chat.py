@@ -31,7 +31,8 @@ from typing import Any, TextIO
 from xml.sax.saxutils import unescape
 
 from ..conversation.locales import DEFAULT_LOCALE
-from .devtools.alexa import Exchange, LocalAlexa
+from .devtools.alexa import LocalAlexa
+from .devtools.conversation import Exchange
 from .devtools.local_skill import LocalTimersApi, local_skill
 
 ENTITIES = {"&quot;": '"', "&apos;": "'"}
@@ -135,7 +136,7 @@ def take_turn(alexa: LocalAlexa, timers: LocalTimersApi, utterance: str) -> tupl
     if utterance == "(silence)":
         said = alexa.silence()
     elif utterance == "(new visit)":
-        said = alexa.end_session("EXCEEDED_MAX_REPROMPTS", Exchange(utterance))
+        said = alexa.end_session("EXCEEDED_MAX_REPROMPTS", Exchange(utterance=utterance))
         said.notes.append("later, the same person comes back")
     else:
         said = alexa.say(utterance)
@@ -177,7 +178,7 @@ class Expectation:
 
 
 @dataclass
-class ScriptTurn:
+class ScriptLine:
     line: int
     utterance: str
     expectations: list[Expectation] = field(default_factory=list)
@@ -191,10 +192,10 @@ class ScriptResult:
     intents: set[str] = field(default_factory=set)
 
 
-def parse_transcript(path: Path) -> tuple[str | None, list[ScriptTurn]]:
+def parse_transcript(path: Path) -> tuple[str | None, list[ScriptLine]]:
     """(locale named by @locale, the turns with their expectations)."""
     locale: str | None = None
-    turns: list[ScriptTurn] = []
+    turns: list[ScriptLine] = []
     for number, raw in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -204,7 +205,7 @@ def parse_transcript(path: Path) -> tuple[str | None, list[ScriptTurn]]:
                 raise TranscriptError(f"{path}:{number}: @locale must come before the first turn")
             locale = line.split(None, 1)[1].strip()
         elif line.startswith(">"):
-            turns.append(ScriptTurn(number, line[1:].strip()))
+            turns.append(ScriptLine(number, line[1:].strip()))
         elif line.startswith("<"):
             if not turns:
                 raise TranscriptError(f"{path}:{number}: an expectation before anything was said")

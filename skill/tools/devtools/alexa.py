@@ -10,16 +10,14 @@ from Amazon, so the real verification, routing and rendering all run.
 """
 from __future__ import annotations
 
-import json
 import re
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any
 
 from ...conversation.alexa_api import TIMERS_SCOPE
 from ...conversation.locales import language_model
+from .conversation import Conversation, Exchange
 from .pki import LocalPKI
 from .understanding import Elicitation, Heard, SlotFill, Understanding
 
@@ -30,47 +28,10 @@ ONE_SHOT_JOINERS = r"to|about|for|if|whether"
 
 
 @dataclass
-class Exchange:
-    """One thing the person said (or didn't), and what came back."""
-
-    utterance: str
-    request_type: str | None = None
-    heard: Heard | None = None
-    status: int | None = None
-    body: dict[str, Any] = field(default_factory=dict)
-    name_free: str | None = None
-    notes: list[str] = field(default_factory=list)
-    replayed: str | None = None  # the reprompt Alexa says again after a silence (no request sent)
-
-    @property
-    def response(self) -> dict[str, Any]:
-        return self.body.get("response") or {}
-
-    @property
-    def ssml(self) -> str:
-        """What Alexa says: the skill's speech, or the reprompt said again after a silence."""
-        if self.replayed is not None:
-            return self.replayed
-        return (self.response.get("outputSpeech") or {}).get("ssml", "")
-
-    @property
-    def reprompt_ssml(self) -> str:
-        return ((self.response.get("reprompt") or {}).get("outputSpeech") or {}).get("ssml", "")
-
-    @property
-    def microphone_open(self) -> bool:
-        return self.replayed is not None or self.response.get("shouldEndSession") is False
-
-    @property
-    def directives(self) -> list[dict[str, Any]]:
-        return self.response.get("directives") or []
-
-
-@dataclass
 class Session:
-    id: str
-    attributes: dict[str, Any] = field(default_factory=dict)
-    new: bool = True
+    """What Alexa remembers of an open session besides its id and attributes (the
+    Conversation carries those): an open dialog and the reprompt to say after a silence."""
+
     elicit: Elicitation | None = None
     updated_intent: dict[str, Any] | None = None
     reprompt: str = ""
@@ -82,19 +43,21 @@ class LocalAlexa:
 
     def __init__(self, post: Post, pki: LocalPKI, model: dict[str, Any], locale: str, skill_id: str,
                  user_id: str | None = None, api_endpoint: str | None = None):
-        self.post = post
-        self.pki = pki
+        self.pki = pki  # signs each request as it is sent
+        self.conversation = Conversation(lambda body: post(body, self.pki.signed_headers(body)), user_id, locale, skill_id)
+        self.conversation.api_endpoint = api_endpoint
         self.understanding = Understanding(model)
         self.dialog_intents = {i["name"] for i in model["interactionModel"].get("dialog", {}).get("intents", [])}
         self.locale = locale
         self.skill_id = skill_id
-        self.user_id = user_id or f"amzn1.ask.account.local-{uuid.uuid4().hex}"
-        self.api_endpoint = api_endpoint
         self.session: Session | None = None
-        self.granted: set[str] = set()
         self.permission_token: str | None = None
         self.invocation = language_model(model)["invocationName"]
-        self.sent: list[dict[str, Any]] = []
+
+    @property
+    def sent(self) -> list[dict[str, Any]]:
+        """Every envelope sent, oldest first."""
+        return self.conversation.sent
 
     # -- what the person does --------------------------------------------------------------
 
@@ -104,17 +67,17 @@ class LocalAlexa:
             return self._permission_answer(utterance)
         launch, one_shot = self._invocation(utterance)
         if launch:
-            return self._send(Exchange(utterance), {"type": "LaunchRequest"}, new_session=True)
+            return self._send(Exchange(utterance=utterance), {"type": "LaunchRequest"}, new_session=True)
         if one_shot is not None:
-            return self._intent(Exchange(utterance), self.understanding.understand(one_shot), new_session=True)
+            return self._intent(Exchange(utterance=utterance), self.understanding.understand(one_shot), new_session=True)
         if self.session is not None:
             heard = self.understanding.understand(utterance, self.session.elicit)
-            return self._intent(Exchange(utterance), heard, new_session=False)
+            return self._intent(Exchange(utterance=utterance), heard, new_session=False)
         return self._name_free(utterance)
 
     def silence(self) -> Exchange:
         """Nothing said: Alexa says the reprompt once, then ends the session."""
-        said = Exchange("(silence)")
+        said = Exchange(utterance="(silence)")
         if self.session is None:
             said.notes.append("no session is open: Alexa is not listening")
             return said
@@ -126,7 +89,7 @@ class LocalAlexa:
 
     def end_session(self, reason: str, said: Exchange | None = None) -> Exchange:
         """The session ends without the skill ending it: Alexa sends SessionEndedRequest."""
-        said = said or Exchange(f"(session ends: {reason})")
+        said = said or Exchange(utterance=f"(session ends: {reason})")
         if self.session is None:
             return said
         said.notes.append(f"Alexa ends the session: SessionEndedRequest ({reason})")
@@ -147,12 +110,11 @@ class LocalAlexa:
     def _name_free(self, utterance: str) -> Exchange:
         """No session and no name: ask the skill whether it can take this, then maybe send it."""
         heard = self.understanding.understand(utterance)
-        said = Exchange(utterance, heard=heard)
+        said = Exchange(utterance=utterance, heard=heard)
         request: dict[str, Any] = {"type": "CanFulfillIntentRequest", "intent": _intent_json(heard, self.skill_id, None)}
-        status, body = self._post(_envelope(request, None, self._system(), self.locale))
-        verdict = ((body.get("response") or {}).get("canFulfillIntent") or {}).get("canFulfill")
-        if status != 200 or verdict not in ("YES", "MAYBE"):
-            said.request_type, said.status, said.body = request["type"], status, body
+        self.conversation.request(request, in_session=False, exchange=said)
+        verdict = (said.response.get("canFulfillIntent") or {}).get("canFulfill")
+        if said.status != 200 or verdict not in ("YES", "MAYBE"):
             said.name_free = verdict or "NO"
             said.notes.append(f"Alexa would not pick {self.invocation} for this (name-free: {said.name_free}); "
                               f"say 'open {self.invocation}' or 'ask {self.invocation} ...'")
@@ -177,12 +139,12 @@ class LocalAlexa:
         accepted = heard.intent == "AMAZON.YesIntent"
         token, self.permission_token = self.permission_token, None
         if accepted:
-            self.granted.add(TIMERS_SCOPE)
+            self.conversation.granted.add(TIMERS_SCOPE)
         request = {"type": "Connections.Response", "name": "AskFor", "token": token,
                    "status": {"code": "200", "message": "OK"},
                    "payload": {"permissionScope": TIMERS_SCOPE, "status": "ACCEPTED" if accepted else "DENIED",
                                "isCardThrown": False}}
-        said = Exchange(utterance, heard=heard)
+        said = Exchange(utterance=utterance, heard=heard)
         said.notes.append(f"permission {'granted' if accepted else 'refused'}")
         return self._send(said, request, new_session=True)
 
@@ -190,45 +152,22 @@ class LocalAlexa:
 
     def _send(self, said: Exchange, request: dict[str, Any], new_session: bool) -> Exchange:
         if new_session or self.session is None:
-            self.session = Session(id=f"amzn1.echo-api.session.local-{uuid.uuid4().hex}")
-        said.request_type = request["type"]
-        said.status, said.body = self._post(_envelope(request, self.session, self._system(), self.locale))
+            self.session = Session()
+        self.conversation.request(request, new_session=new_session, exchange=said)
         self._after(said)
         return said
 
-    def _post(self, envelope: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        self.sent.append(envelope)
-        body = json.dumps(envelope).encode("utf-8")
-        return self.post(body, self.pki.signed_headers(body))
-
     def _after(self, said: Exchange) -> None:
         """Carry the session on, or close it; note an elicitation or a permission question."""
-        session = self.session
-        if session is None:
-            return
-        if said.status != 200 or said.request_type == "SessionEndedRequest" or not said.microphone_open:
+        if self.conversation.session_id is None:
             self.session = None
-        else:
-            session.new, session.reprompt_heard, session.reprompt = False, False, said.reprompt_ssml
-            session.attributes = said.body.get("sessionAttributes") or {}
-            session.elicit, session.updated_intent = _elicitation(said.directives)
+        elif self.session is not None:
+            self.session.reprompt_heard, self.session.reprompt = False, said.reprompt_ssml
+            self.session.elicit, self.session.updated_intent = _elicitation(said.directives)
         for directive in said.directives:
             if directive.get("type") == "Connections.SendRequest" and directive.get("name") == "AskFor":
                 self.permission_token = directive.get("token")
                 said.notes.append(f"Alexa asks: may {self.invocation} set timers? (say yes or no)")
-
-    def _system(self) -> dict[str, Any]:
-        user: dict[str, Any] = {"userId": self.user_id}
-        if self.granted:
-            user["permissions"] = {"scopes": {scope: {"status": "GRANTED"} for scope in sorted(self.granted)}}
-        system: dict[str, Any] = {
-            "application": {"applicationId": self.skill_id},
-            "user": user,
-            "device": {"deviceId": "amzn1.ask.device.local", "supportedInterfaces": {}},
-        }
-        if self.api_endpoint:
-            system.update(apiEndpoint=self.api_endpoint, apiAccessToken="local-access-token")
-        return system
 
 
 def _elicitation(directives: list[dict[str, Any]]) -> tuple[Elicitation | None, dict[str, Any] | None]:
@@ -237,16 +176,6 @@ def _elicitation(directives: list[dict[str, Any]]) -> tuple[Elicitation | None, 
             intent = directive.get("updatedIntent") or {}
             return Elicitation(intent.get("name", ""), directive.get("slotToElicit", "")), intent
     return None, None
-
-
-def _envelope(request: dict[str, Any], session: Session | None, system: dict[str, Any], locale: str) -> dict[str, Any]:
-    request = {**request, "requestId": f"amzn1.echo-api.request.local-{uuid.uuid4().hex}",
-               "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "locale": locale}
-    envelope: dict[str, Any] = {"version": "1.0", "context": {"System": system}, "request": request}
-    if session is not None:
-        envelope["session"] = {"new": session.new, "sessionId": session.id, "attributes": session.attributes,
-                               "application": system["application"], "user": system["user"]}
-    return envelope
 
 
 def _intent_json(heard: Heard, skill_id: str, base: dict[str, Any] | None) -> dict[str, Any]:

@@ -1,7 +1,7 @@
-"""A small Alexa stand-in driven by intents (where ``LocalAlexa`` is driven by words): builds
-real envelopes from the JSON samples in ``envelopes/``, posts them (signed or not, as the
-``post`` given decides) and carries the session and user from turn to turn. The tests and the
-benchmark's traffic use it."""
+"""The one conversation driver: real envelopes built from the JSON samples in ``envelopes/``,
+posted (signed or not, as the ``post`` given decides), the session and user carried from turn
+to turn. Tests and the benchmark's traffic drive it by intent; ``LocalAlexa`` (alexa.py), the
+chat and the transcripts drive it by words."""
 from __future__ import annotations
 
 import copy
@@ -9,10 +9,12 @@ import json
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from .understanding import Heard
 
 FIXTURES = Path(__file__).parent / "envelopes"
 SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
@@ -36,16 +38,27 @@ def spoken(ssml: str | None) -> str:
 
 
 @dataclass
-class Turn:
-    status: int
-    body: dict[str, Any]
+class Exchange:
+    """One request sent, or one thing a person said (or didn't), and what came back."""
+
+    status: int | None = None
+    body: dict[str, Any] = field(default_factory=dict)
+    utterance: str = ""  # LocalAlexa: the words said
+    request_type: str | None = None
+    heard: Heard | None = None  # LocalAlexa: how the words were understood
+    name_free: str | None = None  # LocalAlexa: the skill's CanFulfillIntent verdict
+    notes: list[str] = field(default_factory=list)
+    replayed: str | None = None  # the reprompt Alexa says again after a silence (no request sent)
 
     @property
     def response(self) -> dict[str, Any]:
-        return self.body.get("response", {})
+        return self.body.get("response") or {}
 
     @property
     def ssml(self) -> str:
+        """What Alexa says: the skill's speech, or the reprompt said again after a silence."""
+        if self.replayed is not None:
+            return self.replayed
         return (self.response.get("outputSpeech") or {}).get("ssml", "")
 
     @property
@@ -53,17 +66,28 @@ class Turn:
         return spoken(self.ssml)
 
     @property
+    def reprompt_ssml(self) -> str:
+        return ((self.response.get("reprompt") or {}).get("outputSpeech") or {}).get("ssml", "")
+
+    @property
     def reprompt(self) -> str:
-        reprompt = self.response.get("reprompt") or {}
-        return spoken((reprompt.get("outputSpeech") or {}).get("ssml"))
+        return spoken(self.reprompt_ssml)
 
     @property
     def ends_session(self) -> bool | None:
         return self.response.get("shouldEndSession")
 
     @property
+    def microphone_open(self) -> bool:
+        return self.replayed is not None or self.ends_session is False
+
+    @property
     def card(self) -> dict[str, Any] | None:
         return self.response.get("card")
+
+    @property
+    def directives(self) -> list[dict[str, Any]]:
+        return self.response.get("directives") or []
 
     @property
     def session_attributes(self) -> dict[str, Any]:
@@ -76,60 +100,98 @@ SENT_PRIVATE: set[str] = set()
 
 
 class Conversation:
-    """One user talking to the skill; a new Conversation with the same user_id is a later visit."""
+    """One user on one device talking to the skill: builds each envelope from the samples in
+    ``envelopes/``, posts it, and carries the session (id, attributes) while the skill keeps the
+    microphone open, as Alexa does. A new Conversation with the same user_id is a later visit.
 
-    def __init__(self, post: Callable[[bytes], tuple[int, dict[str, Any]]], user_id: str | None = None, locale: str = "en-US"):
+    ``ask``/``launch``/``end`` are the intent-level shortcuts; ``request`` sends any request
+    (LocalAlexa sends what it heard through it). ``granted`` permission scopes and the
+    ``api_endpoint`` go into ``context.System`` as Alexa puts them there."""
+
+    def __init__(self, post: Callable[[bytes], tuple[int, dict[str, Any]]], user_id: str | None = None,
+                 locale: str = "en-US", skill_id: str = SKILL_ID):
         self.post = post
         self.user_id = user_id or f"amzn1.ask.account.{uuid.uuid4().hex}"
         SENT_PRIVATE.add(self.user_id)
         self.locale = locale
+        self.skill_id = skill_id
         self.session_id: str | None = None
         self.attributes: dict[str, Any] = {}
-        self.last: Turn | None = None
+        self.granted: set[str] = set()
+        self.api_endpoint: str | None = None
+        self.sent: list[dict[str, Any]] = []
+        self.last: Exchange | None = None
 
-    def _envelope(self, template: str) -> dict[str, Any]:
+    def _envelope(self, template: str, in_session: bool = True) -> dict[str, Any]:
         envelope = copy.deepcopy(fixture(template))
-        new = self.session_id is None
-        if new:
-            self.session_id = f"amzn1.echo-api.session.{uuid.uuid4().hex}"
-            self.attributes = {}
-        if "session" in envelope:
-            envelope["session"].update(new=new, sessionId=self.session_id, attributes=self.attributes)
-            envelope["session"]["user"]["userId"] = self.user_id
-        envelope["context"]["System"]["user"]["userId"] = self.user_id
+        system = envelope["context"]["System"]
+        system["application"]["applicationId"] = self.skill_id
+        system["user"] = self._user()
+        if self.api_endpoint:
+            system["apiEndpoint"] = self.api_endpoint
+            system.setdefault("apiAccessToken", "test-access-token")
+        if "session" in envelope and in_session:
+            new = self.session_id is None
+            if new:
+                self.session_id = f"amzn1.echo-api.session.{uuid.uuid4().hex}"
+                self.attributes = {}
+            envelope["session"].update(new=new, sessionId=self.session_id, attributes=self.attributes,
+                                       application=system["application"], user=system["user"])
+        else:
+            envelope.pop("session", None)
         envelope["request"].update(requestId=f"amzn1.echo-api.request.{uuid.uuid4().hex}", timestamp=now_iso())
         if "locale" in envelope["request"]:
             envelope["request"]["locale"] = self.locale
         return envelope
 
-    def send(self, envelope: dict[str, Any]) -> Turn:
-        status, body = self.post(json.dumps(envelope).encode())
-        turn = Turn(status, body)
-        self.last = turn
-        if status == 200 and "session" in envelope:
-            if turn.ends_session is False:
-                self.attributes = turn.session_attributes
+    def _user(self) -> dict[str, Any]:
+        user: dict[str, Any] = {"userId": self.user_id}
+        if self.granted:
+            user["permissions"] = {"scopes": {scope: {"status": "GRANTED"} for scope in sorted(self.granted)}}
+        return user
+
+    def send(self, envelope: dict[str, Any], exchange: Exchange | None = None) -> Exchange:
+        """Post the envelope; the session goes on only while the skill keeps listening."""
+        self.sent.append(envelope)
+        exchange = exchange or Exchange()
+        exchange.request_type = envelope["request"].get("type")
+        exchange.status, exchange.body = self.post(json.dumps(envelope).encode())
+        self.last = exchange
+        if "session" in envelope:
+            if exchange.status == 200 and exchange.ends_session is False:
+                self.attributes = exchange.session_attributes
             else:
                 self.session_id = None
-        return turn
+        return exchange
 
-    def launch(self) -> Turn:
+    def request(self, request: dict[str, Any], new_session: bool = False, in_session: bool = True,
+                exchange: Exchange | None = None) -> Exchange:
+        """Any request (its type, intent, dialog state...) in this conversation's envelope;
+        ``new_session`` starts a new session first, ``in_session=False`` sends none at all
+        (CanFulfillIntentRequest)."""
+        if new_session:
+            self.session_id = None
+        envelope = self._envelope("intent_request.json", in_session)
+        envelope["request"] = {**request, **{key: envelope["request"][key] for key in ("requestId", "timestamp", "locale")}}
+        return self.send(envelope, exchange)
+
+    def launch(self) -> Exchange:
         self.session_id = None
         return self.send(self._envelope("launch_request.json"))
 
-    def ask(self, intent: str, **slots: str | dict[str, Any]) -> Turn:
+    def ask(self, intent: str, **slots: str | dict[str, Any]) -> Exchange:
         envelope = self._envelope("intent_request.json")
-        envelope["request"]["intent"] = {"name": intent, "confirmationStatus": "NONE", "slots": _slots(slots)}
+        envelope["request"]["intent"] = {"name": intent, "confirmationStatus": "NONE", "slots": _slots(slots, self.skill_id)}
         SENT_PRIVATE.update(str(value.get("value", "") if isinstance(value, dict) else value) for value in slots.values())
         return self.send(envelope)
 
-    def end(self, reason: str = "USER_INITIATED") -> Turn:
+    def end(self, reason: str = "USER_INITIATED") -> Exchange:
         envelope = self._envelope("session_ended_request.json")
         envelope["request"]["reason"] = reason
         return self.send(envelope)
 
 
-def _slots(values: dict[str, str | dict[str, Any]]) -> dict[str, Any]:
+def _slots(values: dict[str, str | dict[str, Any]], skill_id: str) -> dict[str, Any]:
     """Slots as Alexa sends them; a dict value may carry `id` for an entity-resolution match."""
     slots = {}
     for name, value in values.items():
@@ -137,13 +199,13 @@ def _slots(values: dict[str, str | dict[str, Any]]) -> dict[str, Any]:
             slot = {"name": name, "value": value["value"], "confirmationStatus": "NONE"}
             if "id" in value:
                 slot["resolutions"] = {"resolutionsPerAuthority": [{
-                    "authority": f"amzn1.er-authority.echo-sdk.{SKILL_ID}.CAUSE",
+                    "authority": f"amzn1.er-authority.echo-sdk.{skill_id}.CAUSE",
                     "status": {"code": "ER_SUCCESS_MATCH"},
                     "values": [{"value": {"name": value["value"], "id": value["id"]}}],
                 }]}
             elif value.get("no_match"):
                 slot["resolutions"] = {"resolutionsPerAuthority": [{
-                    "authority": f"amzn1.er-authority.echo-sdk.{SKILL_ID}.CAUSE",
+                    "authority": f"amzn1.er-authority.echo-sdk.{skill_id}.CAUSE",
                     "status": {"code": "ER_SUCCESS_NO_MATCH"},
                 }]}
             slots[name] = slot
