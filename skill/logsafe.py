@@ -18,7 +18,7 @@ _OWN_PACKAGE = "skill"
 
 
 def exception_summary(exc: BaseException) -> str:
-    """``ValueError at skill.conversation.handlers.relief:go_to_step:123``, with the causes' types after it.
+    """``ValueError at skill.conversation.handlers.routine:go_to_step:123``, with the causes' types after it.
 
     Only names of types, modules and functions and line numbers: code, never data.
     """

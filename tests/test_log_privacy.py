@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-import skill.conversation.handlers.relief as relief_handlers
+import skill.conversation.handlers.routine as routine_handlers
 from skill.tools.devtools.conversation import Conversation
 from skill.logsafe import exception_summary
 from skill.observability import LineFormatter
@@ -110,7 +110,7 @@ def test_an_exception_the_skill_apologises_for_is_logged_by_type_and_place(talk,
     def choke(slot: Any) -> int:
         return int(slot.value)  # ValueError: invalid literal for int() with base 10: '¹²³'
 
-    monkeypatch.setattr(relief_handlers, "number_value", choke)
+    monkeypatch.setattr(routine_handlers, "number_value", choke)
     user = canary_user()
     routine = talk(user_id=user)
     routine.launch()
@@ -120,7 +120,7 @@ def test_an_exception_the_skill_apologises_for_is_logged_by_type_and_place(talk,
     assert turn.status == 200  # the apology
     texts = every_line()
     assert_clean(texts, [user])
-    assert any("ValueError at" in text and "skill.conversation.handlers.relief" in text for text in texts), texts[0][-2000:]
+    assert any("ValueError at" in text and "skill.conversation.handlers.routine" in text for text in texts), texts[0][-2000:]
 
 
 def test_the_summary_names_types_and_places_only() -> None:

@@ -33,7 +33,7 @@ from .handlers.interceptors import (
     RememberReplyInterceptor,
 )
 from .handlers.name_free import CanFulfillHandler
-from .handlers.relief import (
+from .handlers.routine import (
     GoToStepHandler,
     NextWithoutRoutineHandler,
     ResumeOfferAnswerHandler,
@@ -128,7 +128,7 @@ def request_handlers(catalog: SlotCatalogs | SlotCatalog, timers: TimersClient |
         ChangeAnswerHandler(catalog),
         PrivacyHandler(catalog),
         # The relief routine: answers to its own questions first, then its commands, which
-        # mean routine things only while it is in the session (see handlers/relief.py).
+        # mean routine things only while it is in the session (see handlers/routine.py).
         TimerPermissionResponseHandler(timers),
         ResumeOfferAnswerHandler(),
         TimerOfferHandler(timers),

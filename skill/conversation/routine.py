@@ -2,7 +2,7 @@
 
 `content/<locale>/routine.yaml` is validated by the one content schema before it reaches
 `parse_routine`, so this module only gives the validated data names and shapes. The pacing
-lives here as data (seconds, cues); `skill/conversation/flows/relief.py` decides how it sounds.
+lives here as data (seconds, cues); `skill/conversation/flows/routine.py` decides how it sounds.
 """
 from __future__ import annotations
 

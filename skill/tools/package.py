@@ -24,7 +24,7 @@ CATEGORY = "HEALTH_AND_FITNESS"
 CERTIFICATE_TYPES = ("Trusted", "Wildcard", "SelfSigned")
 EVENTS = ("SKILL_DISABLED",)  # SkillDisabledHandler deletes the user's data
 INTERFACES = ("CAN_FULFILL_INTENT_REQUEST",)  # handlers/name_free.py
-PERMISSIONS = (TIMERS_SCOPE,)  # handlers/relief.py sets the heat-or-cold timer
+PERMISSIONS = (TIMERS_SCOPE,)  # handlers/routine.py sets the heat-or-cold timer
 DISCLAIMER_WORDS = "not medical advice"
 # Where each locale's listing is offered; Alexa's en-AU model also serves New Zealand.
 COUNTRIES = {"en-US": ["US"], "en-GB": ["GB"], "en-CA": ["CA"], "en-AU": ["AU", "NZ"], "en-IN": ["IN"]}

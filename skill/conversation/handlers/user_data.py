@@ -15,7 +15,7 @@ from ..flows.answers import ask
 from ..flows.pending import DeleteData, Pending
 from ..reply import Reply
 from .base import IntentHandler, Turn
-from .relief import ROUTINE_KEY, intent_is, pending_of
+from .routine import ROUTINE_KEY, intent_is, pending_of
 
 log = logging.getLogger(__name__)
 

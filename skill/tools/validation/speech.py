@@ -23,9 +23,10 @@ from typing import Any
 
 from ...conversation import build
 from ...conversation.content import LocaleContent, Text, iter_texts
-from ...conversation.flows import answers, relief, screening
+from ...conversation.flows import answers, screening
+from ...conversation.flows import routine as routine_flow
 from ...conversation.flows.pending import OutcomeMore
-from ...conversation.flows.relief import Progress
+from ...conversation.flows.routine import Progress
 from ...conversation.flows.screening import NO, UNKNOWN, UNSURE, YES, ScreeningState
 from ...conversation.reply import (
     MAX_BREAK_SECONDS,
@@ -120,8 +121,8 @@ def speech_problems(segments: list[Segment], pronounce: Mapping[str, str], rende
 def timed_turn_problems(segments: list[Segment], pronounce: Mapping[str, str], render: Render = to_ssml) -> list[str]:
     """A routine turn with a timed hold or paced beats: the part's instruction (its heading and
     speech, before the hold) at most 45 words; what comes before the part at most 60."""
-    settle = next(index for index, segment in enumerate(segments) if segment is relief.SETTLE)
-    between = max((index for index, segment in enumerate(segments[:settle]) if segment is relief.BETWEEN), default=-1)
+    settle = next(index for index, segment in enumerate(segments) if segment is routine_flow.SETTLE)
+    between = max((index for index, segment in enumerate(segments[:settle]) if segment is routine_flow.BETWEEN), default=-1)
     problems = []
     for said, limit, what in ((segments[:max(between, 0)], MAX_WORDS_BEFORE_QUESTION, "before the part"),
                               (segments[between + 1:settle], MAX_TIMED_INSTRUCTION_WORDS, "of instruction for a timed part")):
@@ -135,8 +136,8 @@ def timed_turn_problems(segments: list[Segment], pronounce: Mapping[str, str], r
 
 
 def is_timed(segments: list[Segment]) -> bool:
-    """A routine turn that paces a hold or beats (flows/relief.py starts them with SETTLE)."""
-    return any(segment is relief.SETTLE for segment in segments)
+    """A routine turn that paces a hold or beats (flows/routine_flow.py starts them with SETTLE)."""
+    return any(segment is routine_flow.SETTLE for segment in segments)
 
 
 # --------------------------------------------------------------------------- single texts
@@ -233,10 +234,10 @@ def composed_replies(content: LongestWords) -> Iterator[tuple[str, Reply]]:
 def _routine_replies(content: LongestWords, opening: list[Segment]) -> Iterator[tuple[str, Reply]]:
     routine = content.routine
     first = Progress(routine.id, 1, 1)
-    yield "routine start", relief.start_reply(content, first, opening)[0]
-    for step, part in relief.positions(routine):
-        yield f"routine.steps.{step - 1} (part {part})", relief.step_reply(content, Progress(routine.id, step, part))[0]
-    yield "routine finished", relief.finished_reply(content)[0]
+    yield "routine start", routine_flow.start_reply(content, first, opening)[0]
+    for step, part in routine_flow.positions(routine):
+        yield f"routine.steps.{step - 1} (part {part})", routine_flow.step_reply(content, Progress(routine.id, step, part))[0]
+    yield "routine finished", routine_flow.finished_reply(content)[0]
 
 
 def _screening_replies(content: LongestWords) -> Iterator[tuple[str, Reply]]:

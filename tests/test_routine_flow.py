@@ -1,5 +1,5 @@
 """The relief routine as pure logic: navigation, freshness, pacing and what each turn says,
-tested without envelopes (skill/conversation/flows/relief.py, skill/conversation/routine.py, skill/conversation/alexa_api.py)."""
+tested without envelopes (skill/conversation/flows/routine_flow.py, skill/conversation/routine.py, skill/conversation/alexa_api.py)."""
 from __future__ import annotations
 
 import re
@@ -15,22 +15,22 @@ from skill.conversation.alexa_api import AlexaApiError, _timers_url, announcemen
 from skill.config import REPO_ROOT
 from skill.conversation.content import ContentError, load_content
 from support import repository
-from skill.conversation.flows import relief
+from skill.conversation.flows import routine as routine_flow
 from skill.conversation.flows.pending import Offer, ResumeOffer, RoutineNext, TimerOffer
-from skill.conversation.flows.relief import Progress
+from skill.conversation.flows.routine import Progress
 from skill.conversation.reply import Pause, to_ssml
 
 CONTENT = repository.content().for_locale("en-US")
 ROUTINE = CONTENT.routine
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=timezone.utc)
-EVERY_POSITION = relief.positions(ROUTINE)
+EVERY_POSITION = routine_flow.positions(ROUTINE)
 # The longest lead a turn can get: the disclaimer, "can't save your place", and "going back".
-LONGEST_LEAD = [CONTENT.phrase("disclaimer"), relief.phrase(CONTENT, "progress_not_saved"),
-                relief.phrase(CONTENT, "going_back")]
+LONGEST_LEAD = [CONTENT.phrase("disclaimer"), routine_flow.phrase(CONTENT, "progress_not_saved"),
+                routine_flow.phrase(CONTENT, "going_back")]
 
 
 def at(step: int, part: int = 1, paused: bool = False) -> Progress:
-    return Progress(ROUTINE.id, step, part, paused, relief.stamp(NOW))
+    return Progress(ROUTINE.id, step, part, paused, routine_flow.stamp(NOW))
 
 
 def spoken(reply_speech: list) -> str:
@@ -78,36 +78,36 @@ def test_an_offer_naming_neither_a_topic_nor_the_routine_is_refused(tmp_path: Pa
 # --- navigation ----------------------------------------------------------------------------------
 
 def test_next_visits_every_part_of_every_step_once_then_finishes():
-    progress, seen = relief.start(ROUTINE, NOW), []
+    progress, seen = routine_flow.start(ROUTINE, NOW), []
     while progress is not None:
         seen.append(progress.position)
-        progress = relief.advance(ROUTINE, progress, NOW)
+        progress = routine_flow.advance(ROUTINE, progress, NOW)
     assert seen == EVERY_POSITION
     assert [step for step, _ in seen].count(3) == ROUTINE.step(3).part_count
 
 
 def test_going_back_from_a_step_lands_on_the_last_part_of_the_one_before():
-    earlier = relief.back(ROUTINE, at(4), NOW)
+    earlier = routine_flow.back(ROUTINE, at(4), NOW)
     assert earlier.position == (3, ROUTINE.step(3).part_count)
 
 
 def test_going_back_from_the_very_first_turn_is_refused():
-    assert relief.back(ROUTINE, at(1), NOW) is None
+    assert routine_flow.back(ROUTINE, at(1), NOW) is None
 
 
 @pytest.mark.parametrize("step", [0, -1, 7, 40])
 def test_a_step_that_does_not_exist_cannot_be_gone_to(step):
-    assert relief.go_to(ROUTINE, step, NOW) is None
+    assert routine_flow.go_to(ROUTINE, step, NOW) is None
 
 
 def test_going_to_a_step_starts_at_its_first_part_and_runs():
-    assert relief.go_to(ROUTINE, 3, NOW) == Progress(ROUTINE.id, 3, 1, False, relief.stamp(NOW))
+    assert routine_flow.go_to(ROUTINE, 3, NOW) == Progress(ROUTINE.id, 3, 1, False, routine_flow.stamp(NOW))
 
 
 def test_steps_left_counts_whole_steps_after_the_current_one():
-    assert relief.steps_left(ROUTINE, at(1)) == 5
-    assert relief.steps_left(ROUTINE, at(3, 2)) == 3
-    assert relief.steps_left(ROUTINE, at(6, 2)) == 0
+    assert routine_flow.steps_left(ROUTINE, at(1)) == 5
+    assert routine_flow.steps_left(ROUTINE, at(3, 2)) == 3
+    assert routine_flow.steps_left(ROUTINE, at(6, 2)) == 0
 
 
 # --- stored progress ---------------------------------------------------------------------------
@@ -133,20 +133,20 @@ def test_a_malformed_or_outdated_record_is_not_trusted(record):
     (timedelta(days=7, seconds=1), False), (timedelta(days=30), False),
 ])
 def test_progress_is_offered_for_seven_days(age, fresh):
-    progress = Progress(ROUTINE.id, 4, 1, True, relief.stamp(NOW - age))
-    assert relief.is_fresh(progress, NOW) is fresh
+    progress = Progress(ROUTINE.id, 4, 1, True, routine_flow.stamp(NOW - age))
+    assert routine_flow.is_fresh(progress, NOW) is fresh
 
 
 @pytest.mark.parametrize("updated", ["", "yesterday", "2026-11-25T09:30:00"])
 def test_progress_with_an_unreadable_or_zoneless_date_counts_as_stale(updated):
-    assert not relief.is_fresh(Progress(ROUTINE.id, 2, 1, True, updated), NOW)
+    assert not routine_flow.is_fresh(Progress(ROUTINE.id, 2, 1, True, updated), NOW)
 
 
 # --- pacing --------------------------------------------------------------------------------------
 
 def test_a_hold_is_paced_with_a_start_cue_halfway_and_release_over_its_whole_length():
     hold = ROUTINE.step(3).parts[0].hold
-    segments = relief.hold_segments(CONTENT, hold)
+    segments = routine_flow.hold_segments(CONTENT, hold)
     words = [segment for segment in segments if isinstance(segment, str)]
     assert words == [hold.start, hold.halfway, hold.release]
     assert segments.index(hold.halfway) > segments.index(hold.start)
@@ -155,30 +155,30 @@ def test_a_hold_is_paced_with_a_start_cue_halfway_and_release_over_its_whole_len
 
 
 def test_a_long_hold_is_rendered_as_chained_breaks_of_at_most_ten_seconds():
-    ssml = to_ssml(relief.hold_segments(CONTENT, ROUTINE.step(3).parts[0].hold))
+    ssml = to_ssml(routine_flow.hold_segments(CONTENT, ROUTINE.step(3).parts[0].hold))
     breaks = [int(ms) for ms in re.findall(r'<break time="(\d+)ms"/>', ssml)]
     assert max(breaks) <= 10_000
-    assert sum(breaks) == round((relief.SETTLE.seconds + ROUTINE.step(3).parts[0].hold.seconds) * 1000)
+    assert sum(breaks) == round((routine_flow.SETTLE.seconds + ROUTINE.step(3).parts[0].hold.seconds) * 1000)
 
 
 def test_breathing_repeats_its_beats_as_many_times_as_the_content_says():
     breathing = ROUTINE.step(6).parts[0].pacing
-    segments = relief.pacing_segments(CONTENT, breathing)
+    segments = routine_flow.pacing_segments(CONTENT, breathing)
     cues = [segment for segment in segments if isinstance(segment, str)]
     assert len(cues) == breathing.repeat * len(breathing.beats) and breathing.repeat >= 3
 
 
 def test_listening_time_counts_words_at_alexas_pace_and_every_pause():
-    assert relief.listening_seconds(["one two three four five", Pause(10), Pause(2.5)]) == pytest.approx(14.5)
+    assert routine_flow.listening_seconds(["one two three four five", Pause(10), Pause(2.5)]) == pytest.approx(14.5)
 
 
 # --- what each turn says ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("position", EVERY_POSITION, ids=lambda p: f"step {p[0]} part {p[1]}")
 def test_every_turn_stays_under_ninety_seconds_and_the_platform_limits(position):
-    reply, _ = relief.step_reply(CONTENT, at(*position), list(LONGEST_LEAD))
-    seconds = relief.listening_seconds(reply.speech)
-    assert seconds <= relief.MAX_LISTENING_SECONDS, f"step {position} takes about {seconds:.0f} s to hear"
+    reply, _ = routine_flow.step_reply(CONTENT, at(*position), list(LONGEST_LEAD))
+    seconds = routine_flow.listening_seconds(reply.speech)
+    assert seconds <= routine_flow.MAX_LISTENING_SECONDS, f"step {position} takes about {seconds:.0f} s to hear"
     ssml = to_ssml(reply.speech)
     root = ET.fromstring(ssml)
     assert root.tag == "speak" and len(ssml) <= 8000
@@ -186,7 +186,7 @@ def test_every_turn_stays_under_ninety_seconds_and_the_platform_limits(position)
 
 
 def test_the_first_turn_of_the_routine_introduces_it_and_lists_every_step_on_the_card():
-    reply, pending = relief.start_reply(CONTENT, relief.start(ROUTINE, NOW))
+    reply, pending = routine_flow.start_reply(CONTENT, routine_flow.start(ROUTINE, NOW))
     assert "six steps" in spoken(reply.speech) and "Step 1 of 6: Drink water." in spoken(reply.speech)
     assert all(step.title in reply.card_text for step in ROUTINE.steps)
     assert pending == RoutineNext(1, 1)
@@ -195,7 +195,7 @@ def test_the_first_turn_of_the_routine_introduces_it_and_lists_every_step_on_the
 @pytest.mark.parametrize("number", [n for n in range(1, 7) if ROUTINE.step(n).safety])
 def test_each_step_says_its_safety_note_on_its_first_turn(number):
     step = ROUTINE.step(number)
-    reply, _ = relief.step_reply(CONTENT, at(number))
+    reply, _ = routine_flow.step_reply(CONTENT, at(number))
     assert CONTENT.say(step.safety.speech) in reply.speech
     assert step.safety.card in reply.card_text
 
@@ -203,7 +203,7 @@ def test_each_step_says_its_safety_note_on_its_first_turn(number):
 def test_a_step_without_a_guard_rail_of_its_own_says_none():
     step = next(step for step in ROUTINE.steps if step.safety is None)
     number = ROUTINE.steps.index(step) + 1
-    reply, _ = relief.step_reply(CONTENT, at(number))
+    reply, _ = routine_flow.step_reply(CONTENT, at(number))
     assert reply.speech[0] == f"Step {number} of 6: {step.title}." and reply.speech[1] == CONTENT.say(step.speech)
     assert reply.card_text.splitlines()[0] == step.card
 
@@ -217,39 +217,39 @@ def test_floor_stretches_say_to_skip_them_with_a_disc_problem_or_pain_down_the_l
 
 
 def test_later_parts_of_a_step_skip_the_steps_introduction():
-    reply, _ = relief.step_reply(CONTENT, at(3, 2))
+    reply, _ = routine_flow.step_reply(CONTENT, at(3, 2))
     said = spoken(reply.speech)
     assert "Step 3 of 6" not in said and ROUTINE.step(3).parts[1].name in said
 
 
 def test_the_heat_step_ends_by_offering_its_timer():
-    reply, pending = relief.step_reply(CONTENT, at(4))
+    reply, pending = routine_flow.step_reply(CONTENT, at(4))
     assert reply.speech[-1] == "Would you like me to set a 15-minute timer for it?"
     assert pending == TimerOffer(4)
 
 
 def test_the_last_turn_asks_to_finish_and_finishing_offers_prevention():
-    last = relief.positions(ROUTINE)[-1]
-    reply, _ = relief.step_reply(CONTENT, at(*last))
+    last = routine_flow.positions(ROUTINE)[-1]
+    reply, _ = routine_flow.step_reply(CONTENT, at(*last))
     assert reply.speech[-1] == "Ready to finish up?"
-    done, pending = relief.finished_reply(CONTENT)
+    done, pending = routine_flow.finished_reply(CONTENT)
     assert "That's all six steps" in spoken(done.speech) and pending == Offer("prevention")
 
 
 def test_where_am_i_names_the_part_inside_a_step_with_parts():
-    reply, pending = relief.where_reply(CONTENT, at(3, 2))
+    reply, pending = routine_flow.where_reply(CONTENT, at(3, 2))
     said = spoken(reply.speech)
     assert "step 3 of 6: Stretch gently, part 2 of 3, Child's pose" in said
     assert "there are 3 steps left" in said and isinstance(pending, RoutineNext)
 
 
 def test_steps_left_on_the_last_step_says_so():
-    reply, _ = relief.steps_left_reply(CONTENT, at(6))
+    reply, _ = routine_flow.steps_left_reply(CONTENT, at(6))
     assert spoken(reply.speech).startswith("This is the last step.")
 
 
 def test_the_resume_offer_names_the_step_and_offers_to_start_over():
-    reply, pending = relief.resume_offer_reply(CONTENT, at(4, paused=True))
+    reply, pending = routine_flow.resume_offer_reply(CONTENT, at(4, paused=True))
     assert "continue from step 4, or start over?" in spoken(reply.speech)
     assert "Heat or cold" in spoken(reply.speech) and pending == ResumeOffer()
 

@@ -3,7 +3,7 @@ stop with the place kept, the heat-or-cold timer, and the offer to pick up next 
 
 Routing rule: "next", "yes", "no", "help" and "stop" mean routine things only while the routine
 is in the session (or its follow-up is pending); each `can_handle` decides that from session
-and pending state alone and never writes. The routine itself is pure (flows/relief.py).
+and pending state alone and never writes. The routine itself is pure (flows/flow.py).
 
 Progress is kept in the session while the routine runs and saved per user after every move
 (persistent attribute "routine"), so a later visit can offer to continue. A store that fails
@@ -25,10 +25,10 @@ from ask_sdk_model.interfaces.connections import SendRequestDirective
 
 from ...persistence import StoreError, user_id_of
 from ..alexa_api import TIMERS_SCOPE, AlexaApiError, ApiAccess, NotPermitted, TimersClient, announcement_timer
-from ..flows import relief
+from ..flows import routine as flow
 from ..flows.answers import goodbye, welcome
 from ..flows.pending import CONTINUED_BY_MORE, NEXT_MEANS_ROUTINE, Offer, Pending, ResumeOffer, RoutineNext, TimerOffer
-from ..flows.relief import Progress
+from ..flows.routine import Progress
 from ..reply import Reply, Segment
 from ..slots import number_value, slot_of, whole_number
 from .base import IntentHandler, Turn, intent_name
@@ -110,7 +110,7 @@ class SavedProgressInterceptor(AbstractRequestInterceptor):
         if raw is None:
             return
         progress = Progress.from_dict(raw, manager.request_attributes["content"].routine)
-        if progress is not None and relief.is_fresh(progress, self.clock()):
+        if progress is not None and flow.is_fresh(progress, self.clock()):
             manager.session_attributes[ROUTINE_KEY] = replace(progress, paused=True).to_dict()
             return
         _drop_saved(handler_input)
@@ -151,7 +151,7 @@ class RoutineTurn(Turn):
             log.warning("could not save routine progress: %s", exc)
             if not self.session.get(UNSAVED_TOLD):
                 self.session[UNSAVED_TOLD] = True
-                return [relief.phrase(self.content, "progress_not_saved")]
+                return [flow.phrase(self.content, "progress_not_saved")]
         return []
 
     def forget(self) -> None:
@@ -164,36 +164,36 @@ class RoutineTurn(Turn):
     def save_and_say(self, progress: Progress, lead: list[Segment] | None = None) -> tuple[Reply, Pending]:
         """Move to `progress`, save it, and speak that turn of the routine."""
         notices = self.save_progress(progress)
-        return relief.step_reply(self.content, progress, [*(lead or []), *notices])
+        return flow.step_reply(self.content, progress, [*(lead or []), *notices])
 
     def begin(self) -> tuple[Reply, Pending]:
         """"How do I relieve it?": the routine from the top, or an offer to continue saved progress."""
         opening = self.opening()
         if self.progress is not None and self.progress.paused:
-            return relief.resume_offer_reply(self.content, self.progress, opening)
+            return flow.resume_offer_reply(self.content, self.progress, opening)
         if self.progress is not None:
             return self.save_and_say(self.progress, opening)
-        progress = relief.start(self.routine, self.now())
+        progress = flow.start(self.routine, self.now())
         notices = self.save_progress(progress)
-        return relief.start_reply(self.content, progress, [*opening, *notices])
+        return flow.start_reply(self.content, progress, [*opening, *notices])
 
     def go_on(self) -> tuple[Reply, Pending]:
         """"Next": the following turn, the saved place after a break, or the end."""
         if self.progress is None:
-            return relief.no_routine_reply(self.content)
+            return flow.no_routine_reply(self.content)
         if self.progress.paused:
-            return self.save_and_say(relief.resumed(self.progress, self.now()), self.opening())
-        following = relief.advance(self.routine, self.progress, self.now())
+            return self.save_and_say(flow.resumed(self.progress, self.now()), self.opening())
+        following = flow.advance(self.routine, self.progress, self.now())
         if following is None:
             self.forget()
-            return relief.finished_reply(self.content)
+            return flow.finished_reply(self.content)
         return self.save_and_say(following)
 
     def put_aside(self, reply: Callable[..., Reply]) -> Reply:
         """Pause or stop: save the place as paused and say where it is kept."""
         if self.progress is None:
             return goodbye(self.content)
-        paused = relief.paused(self.progress, self.now())
+        paused = flow.paused(self.progress, self.now())
         notices = self.save_progress(paused)
         said = reply(self.content, paused)
         said.speech = [*notices, *said.speech]
@@ -233,7 +233,7 @@ class ResumeOfferOnLaunchHandler(AbstractRequestHandler):
         if turn.progress is None:
             return turn.respond(*welcome(turn.content, turn.opening()))
         lead = [turn.content.phrase("welcome_returning"), *turn.opening()]
-        return turn.respond(*relief.resume_offer_reply(turn.content, turn.progress, lead))
+        return turn.respond(*flow.resume_offer_reply(turn.content, turn.progress, lead))
 
 
 class RoutineStartHandler(RoutineIntentHandler):
@@ -262,8 +262,8 @@ class ResumeOfferAnswerHandler(RoutineIntentHandler):
         if turn.progress is None:
             return turn.begin()
         if intent_is(turn.handler_input, NO):
-            return relief.resume_declined_reply(turn.content)
-        return turn.save_and_say(relief.resumed(turn.progress, turn.now()))
+            return flow.resume_declined_reply(turn.content)
+        return turn.save_and_say(flow.resumed(turn.progress, turn.now()))
 
 
 # --- moving through the routine ---------------------------------------------------------------
@@ -297,7 +297,7 @@ class NextWithoutRoutineHandler(IntentHandler):
                 and not isinstance(pending_of(handler_input), CONTINUED_BY_MORE))  # MoreHandler carries these on
 
     def answer(self, turn: Turn) -> tuple[Reply, Pending]:
-        return relief.no_routine_reply(turn.content)
+        return flow.no_routine_reply(turn.content)
 
 
 class RoutineNoHandler(RoutineIntentHandler):
@@ -310,8 +310,8 @@ class RoutineNoHandler(RoutineIntentHandler):
 
     def reply_to(self, turn: RoutineTurn) -> tuple[Reply, Pending]:
         if turn.progress is None:
-            return relief.no_routine_reply(turn.content)
-        return relief.not_now_reply(turn.content, turn.progress)
+            return flow.no_routine_reply(turn.content)
+        return flow.not_now_reply(turn.content, turn.progress)
 
 
 class RoutinePreviousHandler(RoutineIntentHandler):
@@ -321,11 +321,11 @@ class RoutinePreviousHandler(RoutineIntentHandler):
 
     def reply_to(self, turn: RoutineTurn) -> tuple[Reply, Pending]:
         if turn.progress is None:
-            return relief.no_routine_reply(turn.content)
-        earlier = relief.back(turn.routine, turn.progress, turn.now())
+            return flow.no_routine_reply(turn.content)
+        earlier = flow.back(turn.routine, turn.progress, turn.now())
         if earlier is None:
-            return turn.save_and_say(relief.resumed(turn.progress, turn.now()), [relief.phrase(turn.content, "already_first")])
-        return turn.save_and_say(earlier, [relief.phrase(turn.content, "going_back")])
+            return turn.save_and_say(flow.resumed(turn.progress, turn.now()), [flow.phrase(turn.content, "already_first")])
+        return turn.save_and_say(earlier, [flow.phrase(turn.content, "going_back")])
 
 
 class RoutineStartOverHandler(RoutineIntentHandler):
@@ -338,9 +338,9 @@ class RoutineStartOverHandler(RoutineIntentHandler):
         return super().can_handle(handler_input) and routine_record(handler_input) is not None
 
     def reply_to(self, turn: RoutineTurn) -> tuple[Reply, Pending]:
-        progress = relief.start(turn.routine, turn.now())
+        progress = flow.start(turn.routine, turn.now())
         notices = turn.save_progress(progress)
-        return relief.start_reply(turn.content, progress, [*turn.opening(), *notices])
+        return flow.start_reply(turn.content, progress, [*turn.opening(), *notices])
 
 
 class GoToStepHandler(RoutineIntentHandler):
@@ -350,9 +350,9 @@ class GoToStepHandler(RoutineIntentHandler):
 
     def reply_to(self, turn: RoutineTurn) -> tuple[Reply, Pending]:
         number = number_value(slot_of(turn.handler_input.request_envelope.request.intent, "number"))
-        target = relief.go_to(turn.routine, number, turn.now()) if number is not None else None
+        target = flow.go_to(turn.routine, number, turn.now()) if number is not None else None
         if target is None:
-            return relief.out_of_range_reply(turn.content, turn.progress)
+            return flow.out_of_range_reply(turn.content, turn.progress)
         return turn.save_and_say(target, turn.opening())
 
 
@@ -363,8 +363,8 @@ class WhereAmIHandler(RoutineIntentHandler):
 
     def reply_to(self, turn: RoutineTurn) -> tuple[Reply, Pending]:
         if turn.progress is None:
-            return relief.no_routine_reply(turn.content)
-        return relief.where_reply(turn.content, turn.progress)
+            return flow.no_routine_reply(turn.content)
+        return flow.where_reply(turn.content, turn.progress)
 
 
 class StepsLeftHandler(RoutineIntentHandler):
@@ -374,8 +374,8 @@ class StepsLeftHandler(RoutineIntentHandler):
 
     def reply_to(self, turn: RoutineTurn) -> tuple[Reply, Pending]:
         if turn.progress is None:
-            return relief.no_routine_reply(turn.content)
-        return relief.steps_left_reply(turn.content, turn.progress)
+            return flow.no_routine_reply(turn.content)
+        return flow.steps_left_reply(turn.content, turn.progress)
 
 
 # --- pausing, resuming, stopping, help ----------------------------------------------------------
@@ -387,8 +387,8 @@ class RoutinePauseHandler(RoutineIntentHandler):
 
     def reply_to(self, turn: RoutineTurn) -> tuple[Reply, Pending]:
         if turn.progress is None:
-            return relief.no_routine_reply(turn.content, "nothing_to_pause")
-        return turn.put_aside(relief.paused_reply), None
+            return flow.no_routine_reply(turn.content, "nothing_to_pause")
+        return turn.put_aside(flow.paused_reply), None
 
 
 class RoutineResumeHandler(RoutineIntentHandler):
@@ -398,8 +398,8 @@ class RoutineResumeHandler(RoutineIntentHandler):
 
     def reply_to(self, turn: RoutineTurn) -> tuple[Reply, Pending]:
         if turn.progress is None:
-            return relief.no_routine_reply(turn.content, "nothing_to_resume")
-        return turn.save_and_say(relief.resumed(turn.progress, turn.now()), turn.opening())
+            return flow.no_routine_reply(turn.content, "nothing_to_resume")
+        return turn.save_and_say(flow.resumed(turn.progress, turn.now()), turn.opening())
 
 
 class RoutineStopHandler(RoutineIntentHandler):
@@ -411,7 +411,7 @@ class RoutineStopHandler(RoutineIntentHandler):
         return intent_is(handler_input, *self.dispatch_keys) and routine_running(handler_input)
 
     def reply_to(self, turn: RoutineTurn) -> tuple[Reply, Pending]:
-        return turn.put_aside(relief.stopped_reply), None
+        return turn.put_aside(flow.stopped_reply), None
 
 
 class RoutineHelpHandler(RoutineIntentHandler):
@@ -423,7 +423,7 @@ class RoutineHelpHandler(RoutineIntentHandler):
         return intent_is(handler_input, *self.dispatch_keys) and routine_running(handler_input)
 
     def reply_to(self, turn: RoutineTurn) -> tuple[Reply, Pending]:
-        return relief.help_reply(turn.content, cast(Progress, turn.progress))  # can_handle: routine_running
+        return flow.help_reply(turn.content, cast(Progress, turn.progress))  # can_handle: routine_running
 
 
 class RoutineFallbackHandler(RoutineIntentHandler):
@@ -435,7 +435,7 @@ class RoutineFallbackHandler(RoutineIntentHandler):
         return intent_is(handler_input, *self.dispatch_keys) and routine_running(handler_input)
 
     def reply_to(self, turn: RoutineTurn) -> tuple[Reply, Pending]:
-        return relief.fallback_reply(turn.content, cast(Progress, turn.progress))  # can_handle: routine_running
+        return flow.fallback_reply(turn.content, cast(Progress, turn.progress))  # can_handle: routine_running
 
 
 # --- the heat-or-cold timer ---------------------------------------------------------------------
@@ -471,7 +471,7 @@ class TimerSetter:
     def set_and_report(self, turn: RoutineTurn, progress: Progress) -> tuple[Reply, Pending]:
         timer = turn.routine.step(progress.step).timer
         if timer is None:
-            return relief.step_reply(turn.content, progress)
+            return flow.step_reply(turn.content, progress)
         envelope = turn.handler_input.request_envelope
         locale = getattr(envelope.request, "locale", None) or turn.content.locale
         permission_card = False
@@ -487,7 +487,7 @@ class TimerSetter:
         except AlexaApiError as exc:
             log.warning("timer not set: %s", exc)
             key = "timer_failed"
-        reply, pending = relief.timer_result_reply(turn.content, progress, key, turn.save_progress(progress))
+        reply, pending = flow.timer_result_reply(turn.content, progress, key, turn.save_progress(progress))
         if permission_card:
             reply.permission_scopes = (TIMERS_SCOPE,)
         return reply, pending
@@ -508,12 +508,12 @@ class TimerOfferHandler(RoutineIntentHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = RoutineTurn(handler_input, self.clock)
         if turn.progress is None:
-            return turn.respond(*relief.no_routine_reply(turn.content))
+            return turn.respond(*flow.no_routine_reply(turn.content))
         if intent_is(handler_input, NO):
-            return turn.respond(*relief.timer_result_reply(turn.content, turn.progress, "timer_declined"))
+            return turn.respond(*flow.timer_result_reply(turn.content, turn.progress, "timer_declined"))
         if timers_allowed(handler_input.request_envelope):
             return turn.respond(*self.setter.set_and_report(turn, turn.progress))
-        reply = relief.timer_permission_reply(turn.content)
+        reply = flow.timer_permission_reply(turn.content)
         reply.directives.append(ask_for_timers_permission(turn.progress.step))
         return turn.respond(reply)
 
@@ -536,16 +536,16 @@ class TimerPermissionResponseHandler(AbstractRequestHandler):
         request = handler_input.request_envelope.request
         progress = self._progress(turn, getattr(request, "token", None))
         if progress is None:
-            return turn.respond(*relief.no_routine_reply(turn.content))
+            return turn.respond(*flow.no_routine_reply(turn.content))
         code = str(getattr(request.status, "code", "")) if request.status else ""
         answer = (request.payload or {}).get("status")
         if code == "200" and answer == "ACCEPTED":
             return turn.respond(*self.setter.set_and_report(turn, progress))
         if code != "200":
             log.warning("voice permission request failed: %s %s", code, getattr(request.status, "message", ""))
-            return turn.respond(*relief.timer_result_reply(turn.content, progress, "timer_failed", turn.save_progress(progress)))
+            return turn.respond(*flow.timer_result_reply(turn.content, progress, "timer_failed", turn.save_progress(progress)))
         notices = turn.save_progress(progress)
-        reply, pending = relief.timer_result_reply(turn.content, progress, "timer_permission_declined", notices)
+        reply, pending = flow.timer_result_reply(turn.content, progress, "timer_permission_declined", notices)
         if not (request.payload or {}).get("isCardThrown"):
             reply.permission_scopes = (TIMERS_SCOPE,)
         return turn.respond(reply, pending)
@@ -556,7 +556,7 @@ class TimerPermissionResponseHandler(AbstractRequestHandler):
         step = whole_number(named)
         if prefix == TIMER_TOKEN and step is not None and 1 <= step <= turn.routine.total:
             last_part = turn.routine.step(step).part_count
-            return Progress(turn.routine.id, step, last_part, False, relief.stamp(turn.now()))
+            return Progress(turn.routine.id, step, last_part, False, flow.stamp(turn.now()))
         if turn.progress is not None:
-            return relief.resumed(turn.progress, turn.now())
+            return flow.resumed(turn.progress, turn.now())
         return None
