@@ -10,7 +10,7 @@ LOCK := requirements.lock
 TEST_LOCK := requirements-test.lock
 PIP_COMPILE_FLAGS := --quiet --strip-extras --no-emit-index-url --no-emit-find-links --no-emit-trusted-host
 
-.PHONY: run test lint install install-test lock clean bench soak
+.PHONY: run test lint install install-test lock clean bench soak bench-peers
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,15 @@ bench: install
 
 soak: install
 	$(BIN)/python bench/run.py --soak
+
+# The project against Amazon's Node.js stack (bench/peers.py; the peer is bench/peer/, built here
+# from its package-lock.json with the machine's node and npm; better-sqlite3 compiles once).
+bench-peers: install bench/peer/node_modules/.installed
+	$(BIN)/python bench/peers.py
+
+bench/peer/node_modules/.installed: bench/peer/package.json bench/peer/package-lock.json
+	cd bench/peer && npm ci --no-audit --no-fund
+	touch $@
 
 clean:
 	rm -rf $(VENV) build *.egg-info

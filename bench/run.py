@@ -50,7 +50,7 @@ MAX_PHASE_SECONDS = 120
 
 @dataclass(frozen=True)
 class Targets:
-    throughput_ratio: float = 0.7
+    throughput_ratio: float = 0.75
     p99_ratio: float = 2.0
     cpu_ms: float = 0.6
     cold_start_s: float = 1.0

@@ -60,8 +60,8 @@ class Device(Conversation):
         super().__init__(post)
         self.screen = screen
 
-    def _envelope(self, template: str) -> Envelope:
-        envelope = super()._envelope(template)
+    def _envelope(self, template: str, in_session: bool = True) -> Envelope:
+        envelope = super()._envelope(template, in_session)
         system = envelope["context"]["System"]
         system.update(apiEndpoint="https://api.amazonalexa.com", apiAccessToken=_ACCESS_TOKEN)
         system["device"]["supportedInterfaces"] = (
