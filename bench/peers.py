@@ -147,8 +147,10 @@ def report(results: dict[str, list[Round]], memory: dict[str, float], args: argp
     print(f"\n{'wrk' if use_wrk else 'Python load generator'}, {args.connections} connections, {args.rounds} rounds x "
           f"{args.seconds:g} s, interleaved; 2 workers each; {os.cpu_count()} cores\n")
     print("| server | requests/s | p50 ms | p99 ms | CPU per request | worker RSS |\n|---|---:|---:|---:|---:|---:|")
-    labels = {"echo": "bare Flask JSON echo (gunicorn, production config)",
-              "project": "the project (gunicorn, production config)", "peer": "Node.js peer (Express + ask-sdk-core)"}
+    workers = os.environ.get("GUNICORN_WORKER_CLASS", "gevent")  # infra/gunicorn.conf.py's default
+    labels = {"echo": f"bare Flask JSON echo (gunicorn, production config, {workers})",
+              "project": f"the project (gunicorn, production config, {workers})",
+              "peer": "Node.js peer (Express + ask-sdk-core)"}
     for name, rows in results.items():
         print(f"| {labels[name]} | {statistics.median(r.load.rate for r in rows):,.0f} | "
               f"{statistics.median(r.load.p50_ms for r in rows):.2f} | {statistics.median(r.load.p99_ms for r in rows):.2f} | "
