@@ -124,6 +124,45 @@ def _post_json(port: int, request: SignedRequest) -> tuple[int, dict[str, Any]]:
         connection.close()
 
 
+def cold_starts(event: dict[str, Any], workdir: Path, runs: int) -> dict[str, list[float]]:
+    """Lambda-style cold starts: a fresh process that loads the skill and answers ``event``
+    from stdin, timed from spawn to exit (interpreter start, imports, build, first answer)."""
+    python = sys.executable
+    commands = {
+        "project": ([python, str(BENCH_DIR / "project_lambda.py")], BENCH_DIR.parent,
+                    {"SKILL_DATABASE_URL": f"sqlite:///{workdir / 'lambda.db'}", "ALEXA_SKILL_ID": SKILL_ID,
+                     "SKILL_LOG_LEVEL": "WARNING"}),
+        "bare ask-sdk-core (Python)": ([python, str(BENCH_DIR / "bare_lambda.py")], BENCH_DIR.parent, {}),
+        "peer": (["node", str(PEER_DIR / "cold_start.js")], PEER_DIR, {"PEER_DB": str(workdir / "peer-lambda.db")}),
+    }
+    body = json.dumps(event).encode()
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, (command, cwd, env) in commands.items():
+            started = time.perf_counter()
+            done = subprocess.run(command, cwd=cwd, env={**os.environ, **env}, input=body, capture_output=True,
+                                  timeout=60)
+            elapsed = time.perf_counter() - started
+            answer = json.loads(done.stdout or b"{}")
+            if done.returncode != 0 or not (answer.get("response") or {}).get("outputSpeech"):
+                raise RuntimeError(f"{name}: no answer to the launch ({done.returncode}): {done.stderr[-500:]!r}")
+            times[name].append(elapsed * 1000)
+    return times
+
+
+def report_cold_starts(times: dict[str, list[float]]) -> bool:
+    print("\n| Lambda-style cold start (fresh process to first answer) | median ms | lowest-highest |\n|---|---:|---:|")
+    for name, values in times.items():
+        print(f"| {name} | {statistics.median(values):.0f} | {min(values):.0f}-{max(values):.0f} |")
+    project = statistics.median(times["project"])
+    to_peer = project / statistics.median(times["peer"])
+    to_bare = project / statistics.median(times["bare ask-sdk-core (Python)"])
+    print(f"\n| target | measured | wanted | |\n|---|---:|---:|---|\n"
+          f"| cold start, project / peer | {to_peer:.2f} | <= 2.0 | {'pass' if to_peer <= 2 else 'FAIL'} |\n"
+          f"| cold start, project / bare ask-sdk-core | {to_bare:.2f} | <= 1.5 | {'pass' if to_bare <= 1.5 else 'FAIL'} |")
+    return to_peer <= 2 and to_bare <= 1.5
+
+
 @dataclass(frozen=True)
 class Round:
     load: LoadResult
@@ -183,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--python-load", action="store_true", help="use the Python generator even if wrk exists")
+    parser.add_argument("--cold-starts", type=int, default=5, help="Lambda-style cold starts of each (0: none)")
     args = parser.parse_args(argv)
     if not (PEER_DIR / "node_modules").is_dir():
         print("bench/peer/node_modules is missing: run `make bench-peers` (it runs npm ci first)", file=sys.stderr)
@@ -220,7 +260,10 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             for server in servers.values():
                 server.stop()
-    return 0 if report(results, memory, args, use_wrk) else 1
+        cold = cold_starts(bodies[0], workdir, args.cold_starts) if args.cold_starts else None
+    served = report(results, memory, args, use_wrk)
+    started = report_cold_starts(cold) if cold else True
+    return 0 if served and started else 1
 
 
 if __name__ == "__main__":

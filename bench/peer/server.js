@@ -119,21 +119,28 @@ const Other = {
     'What would you like?', 'Back Twitch Helper', 'Ask about causes, warning signs or relief.'),
 };
 
-function serve() {
-  const express = require('express');
+function buildSkill() {
   const Alexa = require('ask-sdk-core');
-  const { ExpressAdapter } = require('ask-sdk-express-adapter');
-  const skill = Alexa.SkillBuilders.custom()
+  return Alexa.SkillBuilders.custom()
     .addRequestHandlers(Launch, Cause, Next, Other)
     .withPersistenceAdapter(new SqliteAttributes(DB_PATH))
     .create();
-  const adapter = new ExpressAdapter(skill, false, false);
+}
+
+function serve() {
+  const express = require('express');
+  const { ExpressAdapter } = require('ask-sdk-express-adapter');
+  const adapter = new ExpressAdapter(buildSkill(), false, false);
   const app = express();
   app.post('/alexa', adapter.getRequestHandlers());
   app.listen(PORT, '127.0.0.1');
 }
 
-if (cluster.isPrimary && WORKERS > 1) {
+module.exports = { buildSkill };
+
+if (require.main !== module) {
+  // required by cold_start.js: build only
+} else if (cluster.isPrimary && WORKERS > 1) {
   for (let i = 0; i < WORKERS; i += 1) cluster.fork();
   process.on('SIGTERM', () => {
     for (const worker of Object.values(cluster.workers)) worker.kill('SIGTERM');
