@@ -40,6 +40,7 @@ class Config:
     database_url: str = field(default_factory=default_database_url)
     content_dir: Path = REPO_ROOT / "content"
     model_dir: Path = REPO_ROOT / "interaction_model"
+    words_snapshot: Path | None = None  # content and models compiled once (skill/runtime/snapshot.py)
     log_level: str = "INFO"
     alexa_api_timeout: float = 3.0
     # Injection points for tests and tools; never read from the environment.
@@ -71,6 +72,7 @@ class Config:
             database_url=env.get("SKILL_DATABASE_URL") or default_database_url(),
             content_dir=Path(env.get("SKILL_CONTENT_DIR") or REPO_ROOT / "content"),
             model_dir=Path(env.get("SKILL_MODEL_DIR") or REPO_ROOT / "interaction_model"),
+            words_snapshot=Path(env["SKILL_WORDS_SNAPSHOT"]) if env.get("SKILL_WORDS_SNAPSHOT") else None,
             log_level=level,
             alexa_api_timeout=api_timeout,
         )

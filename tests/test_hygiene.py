@@ -49,7 +49,11 @@ def imported_modules() -> set[str]:
                 names |= {alias.name.split(".")[0] for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 names.add(node.module.split(".")[0])
-    return names - set(sys.stdlib_module_names) - {"skill", "__future__"}
+    return names - set(sys.stdlib_module_names) - {"skill", "__future__"} - PROVIDED_BY_THE_LAMBDA_RUNTIME
+
+
+# Modules the AWS Lambda Python runtime itself provides, imported only when present.
+PROVIDED_BY_THE_LAMBDA_RUNTIME = {"snapshot_restore_py"}
 
 
 def test_every_distribution_skill_imports_is_declared() -> None:

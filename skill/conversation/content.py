@@ -14,13 +14,16 @@ import string
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import jsonschema
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from .locales import CONTENT_OVERRIDES, DEFAULT_LOCALE, LOCALE_NAME, merge, one_line, read_yaml, replace_words
 from .routine import Routine, parse_routine
+
+if TYPE_CHECKING:
+    import jsonschema
+
+# jsonschema and PyYAML are imported where the sources are read and checked, not at import:
+# a runtime started from a words snapshot (skill/runtime/snapshot.py) never needs them.
 
 SCHEMA_PATH = Path(__file__).with_name("content_schema.yaml")
 Text = str | list[str]
@@ -229,6 +232,8 @@ def collect_locales(content_dir: Path) -> tuple[dict[str, dict[str, Any]], list[
 
 def load_locale_data(locale_dir: Path) -> dict[str, Any]:
     """Read one locale's YAML files into {file stem: data} and validate the whole."""
+    import yaml
+
     data: dict[str, Any] = {}
     problems: list[str] = []
     for path in sorted(locale_dir.glob("*.yaml")):
@@ -266,6 +271,8 @@ OPEN_TABLES = frozenset({("common", "locale"), ("common", "pronounce")})
 
 def _read_overlay(path: Path, locale_dir: Path) -> dict[str, Any]:
     """The overrides file, checked for its own shape: meta, words, and content file names."""
+    import yaml
+
     problems = []
     if not LOCALE_NAME.match(locale_dir.name):
         problems.append(f"{locale_dir}: (directory): not a locale name like en-GB")
@@ -286,6 +293,8 @@ def _read_overlay(path: Path, locale_dir: Path) -> dict[str, Any]:
 
 
 def _overlay_shape_problems(overlay: Any, path: Path) -> list[str]:
+    import jsonschema
+
     if not isinstance(overlay, dict):
         return [f"{path}: (top level): expected a mapping of meta, words and content file names"]
     files = set(_schema()["properties"])
@@ -331,6 +340,8 @@ def _reaches(node: Any, keys: list[str]) -> bool:
 
 def validate_locale_data(data: dict[str, Any], locale_dir: Path, locate: Locate | None = None) -> list[str]:
     """Schema errors first; cross-checks only make sense on data that fits the schema."""
+    import jsonschema
+
     locate = locate or _in_directory(locale_dir)
     validator = jsonschema.Draft202012Validator(_schema())
     problems = [_describe(error, locale_dir, locate) for error in sorted(validator.iter_errors(data), key=_error_order)]

@@ -22,9 +22,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-import yaml
-
 DEFAULT_LOCALE = "en-US"
 LOCALE_NAME = re.compile(r"^[a-z]{2}-[A-Z]{2}$")
 CONTENT_OVERRIDES = "overrides.yaml"
@@ -216,6 +213,9 @@ def load_models(model_dir: Path) -> dict[str, dict[str, Any]]:
 
 
 def _read_model_overrides(path: Path) -> dict[str, Any]:
+    import jsonschema
+    import yaml
+
     try:
         raw = read_yaml(path) or {}
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -303,10 +303,9 @@ def iter_samples(model: dict[str, Any]) -> Iterator[tuple[str, str]]:
 def read_yaml(path: Path) -> Any:
     """A YAML file's data, with libyaml's parser when PyYAML has it (about ten times faster;
     the same safe constructors)."""
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+    import yaml  # here, not at import: a runtime started from a words snapshot reads no YAML
 
-
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def one_line(exc: object) -> str:

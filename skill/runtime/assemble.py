@@ -16,10 +16,11 @@ from ask_sdk_core.skill import CustomSkill
 from ..config import Config
 from ..conversation.alexa_api import TimersClient
 from ..conversation.build import build_skill, known_intents
-from ..conversation.content import Content, load_content
+from ..conversation.content import Content, LocaleContent, load_content
 from ..conversation.slots import SlotCatalogs, load_catalogs
 from ..observability import Metrics, ObservedStore
 from ..persistence import open_store
+from .snapshot import read_snapshot
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,13 @@ class Words:
     catalogs: SlotCatalogs
 
     @classmethod
-    def load(cls, content_dir: Path, model_dir: Path) -> Words:
-        return cls(load_content(content_dir), load_catalogs(model_dir))
+    def load(cls, content_dir: Path, model_dir: Path, snapshot: Path | None = None) -> Words:
+        """From the sources, checked; or from a snapshot of exactly these sources (snapshot.py)."""
+        if snapshot is None:
+            return cls(load_content(content_dir), load_catalogs(model_dir))
+        content, models = read_snapshot(snapshot, content_dir, model_dir)
+        return cls(Content({locale: LocaleContent(locale, data) for locale, data in content.items()}),
+                   SlotCatalogs.from_models(models))
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,7 @@ class Assembly:
 def assemble(config: Config, words: Words | None = None) -> Assembly:
     """The skill over its store, with the metrics that count both (any intent outside the
     models is counted as "other")."""
-    words = words or Words.load(config.content_dir, config.model_dir)
+    words = words or Words.load(config.content_dir, config.model_dir, config.words_snapshot)
     metrics = Metrics(known_intents=known_intents(words.catalogs))
     store = ObservedStore(open_store(config.database_url), metrics)  # counts StoreErrors
     skill = build_skill(words.content, store, words.catalogs, TimersClient(timeout=config.alexa_api_timeout))

@@ -31,11 +31,11 @@ from ..observability import (
     configure_logging,
     observe_request,
 )
+from .addressing import VerificationError, check_application_id
 from .assemble import Words, assemble
 from .dispatch import LeanInvoker
 from .envelope import EnvelopeReader, ResponseWriter
 from .envelope_limits import envelope_problem
-from .verify import VerificationError, check_application_id
 
 REFUSED, FAILED = 400, 500
 """The line's ``status`` for a refused and a failed invocation: what the web edge would answer."""
@@ -139,6 +139,19 @@ def configure_runtime_logging(level: str) -> None:
 def container_skill() -> LambdaSkill:
     """Built on the first invocation and kept for the container's life (from the environment)."""
     return LambdaSkill.from_config(Config.from_env())
+
+
+def _build_before_snapshot() -> None:
+    """With SnapStart the runtime snapshots the container after this: the skill is in it."""
+    container_skill()
+
+
+try:  # the Lambda Python runtime ships this module; elsewhere the skill is built on first use
+    from snapshot_restore_py import register_before_snapshot  # type: ignore[import-not-found]
+except ImportError:
+    pass
+else:
+    register_before_snapshot(_build_before_snapshot)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from skill import fastjson
+from skill.runtime.addressing import VerificationError, check_application_id
 from skill.runtime.certificates import CertificateError, SigningCertificates, load_trust_roots
 
 __all__ = [
@@ -65,14 +66,6 @@ SKILL_EVENT_MAX_AGE = timedelta(hours=1)
 SKILL_EVENT_PREFIX = "AlexaSkillEvent."
 
 _EPOCH_MILLISECONDS_THRESHOLD = 10**11  # 1e11 s is the year 5138; 1e11 ms is 1973
-
-
-class VerificationError(Exception):
-    """The request must be refused with HTTP 400; ``reason`` says why in a few words."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 # --------------------------------------------------------------------------- rule 1
@@ -240,36 +233,8 @@ def parse_timestamp(value: object) -> datetime:
 # --------------------------------------------------------------------------- rule 7
 
 
-def check_application_id(envelope: Mapping[str, Any], skill_id: str) -> None:
-    """Rule 7: the request is addressed to this skill, not merely signed by Alexa.
-
-    ``context.System.application`` is present on every request type (skill events
-    included); ``session.application`` is the older location and only a fallback.
-    """
-    application_id = _application_id(envelope)
-    if application_id is None:
-        raise VerificationError("missing application id")
-    if application_id != skill_id:
-        raise VerificationError("application id mismatch")
-
-
-def _application_id(envelope: Mapping[str, Any]) -> str | None:
-    for path in (
-        ("context", "System", "application", "applicationId"),
-        ("session", "application", "applicationId"),
-    ):
-        value = _dig(envelope, path)
-        if isinstance(value, str) and value:
-            return value
-    return None
-
-
-def _dig(document: object, path: tuple[str, ...]) -> object:
-    for key in path:
-        if not isinstance(document, Mapping):
-            return None
-        document = document.get(key)
-    return document
+# ``check_application_id`` (skill/runtime/addressing.py): the Lambda entry runs this rule alone,
+# and should not import the X.509 machinery of the others to do it.
 
 
 # --------------------------------------------------------------------------- the chain

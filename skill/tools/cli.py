@@ -5,6 +5,7 @@
     backtwitch chat [--locale L] [--script F] [--speak]   talk to the skill offline
     backtwitch package --endpoint https://HOST/alexa [--out DIR]   the ASK CLI skill-package/
     backtwitch nlu-eval [--locale L ...] [--model D] [--export DIR]   held-out NLU evaluation
+    backtwitch snapshot --out FILE [--content D --model D]   words compiled for a fast start
 """
 from __future__ import annotations
 
@@ -64,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     nlu.add_argument("--export", type=Path, metavar="DIR",
                      help="instead of scoring, write <locale>.json annotation sets for Amazon's NLU Evaluation Tool")
     nlu.set_defaults(run=nlu_eval_command)
+
+    snapshot = commands.add_parser("snapshot", help="compile content and models, checked, into one file for "
+                                                    "SKILL_WORDS_SNAPSHOT (a faster cold start)")
+    snapshot.add_argument("--out", type=Path, required=True, help="the snapshot file to write (JSON)")
+    _source_options(snapshot)
+    snapshot.set_defaults(run=lambda a: snapshot_command(*_sources(a), a.out))
     return parser
 
 
@@ -94,6 +101,19 @@ def serve_command(bind: str | None) -> int:
     argv = [str(gunicorn), "-c", str(REPO_ROOT / "infra" / "gunicorn.conf.py"), "skill.runtime.app:create_app()"]
     os.execv(argv[0], argv)
     return 1  # not reached
+
+
+def snapshot_command(content_dir: Path, model_dir: Path, out: Path) -> int:
+    """The checks start-up makes, once, and their result in one file; non-zero on a problem."""
+    from ..runtime.snapshot import source_hash, write_snapshot
+
+    try:
+        write_snapshot(content_dir, model_dir, out)
+    except (ContentError, ModelError) as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return 1
+    print(f"wrote {out} (sources {source_hash(content_dir, model_dir)[:12]}); serve it with SKILL_WORDS_SNAPSHOT={out}")
+    return 0
 
 
 def validate_command(content_dir: Path, model_dir: Path) -> int:
