@@ -89,7 +89,8 @@ def parity_problems(servers: dict[str, Server], requests: list[SignedRequest], s
         kind = _kind(request)
         parts = {}
         for name in ("project", "peer"):
-            status, body = _post_json(servers[name].port, request)
+            status, raw = servers[name].post(request.body, headers_for(request, CERT_URL))
+            body = json.loads(raw or b"{}")
             response = body.get("response") or {}
             parts[name] = {
                 "status": status,
@@ -111,18 +112,6 @@ def parity_problems(servers: dict[str, Server], requests: list[SignedRequest], s
 def _kind(request: SignedRequest) -> str:
     sent = json.loads(request.body)["request"]
     return sent.get("intent", {}).get("name") or sent["type"]
-
-
-def _post_json(port: int, request: SignedRequest) -> tuple[int, dict[str, Any]]:
-    import http.client
-
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        connection.request("POST", "/alexa", body=request.body, headers=headers_for(request, CERT_URL))
-        response = connection.getresponse()
-        return response.status, json.loads(response.read() or b"{}")
-    finally:
-        connection.close()
 
 
 def cold_starts(event: dict[str, Any], workdir: Path, runs: int) -> dict[str, list[float]]:

@@ -47,13 +47,13 @@ class Server:
                                             cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         return self
 
-    def post(self, body: bytes, headers: dict[str, str], timeout: float = 5) -> int:
+    def post(self, body: bytes, headers: dict[str, str], timeout: float = 5) -> tuple[int, bytes]:
+        """POST ``body`` to /alexa: (status, response body)."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             connection.request("POST", "/alexa", body=body, headers=headers)
             response = connection.getresponse()
-            response.read()
-            return response.status
+            return response.status, response.read()
         finally:
             connection.close()
 
@@ -63,7 +63,7 @@ class Server:
         while time.perf_counter() < deadline:
             self._check_alive()
             try:
-                if self.post(body, headers, timeout=limit) == 200:
+                if self.post(body, headers, timeout=limit)[0] == 200:
                     return time.perf_counter() - self.started_at
             except OSError:
                 pass

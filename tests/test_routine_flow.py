@@ -1,5 +1,5 @@
 """The relief routine as pure logic: navigation, freshness, pacing and what each turn says,
-tested without envelopes (skill/conversation/flows/routine_flow.py, skill/conversation/routine.py, skill/conversation/alexa_api.py)."""
+tested without envelopes (skill/conversation/flows/routine.py, skill/conversation/routine.py, skill/conversation/alexa_api.py)."""
 from __future__ import annotations
 
 import re

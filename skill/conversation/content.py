@@ -172,6 +172,11 @@ class Content:
     def __init__(self, locales: dict[str, LocaleContent]):
         self.locales = locales
 
+    @classmethod
+    def from_data(cls, locales: dict[str, dict[str, Any]]) -> Content:
+        """From validated data by locale (read from the sources, or from a words snapshot)."""
+        return cls({locale: LocaleContent(locale, data) for locale, data in locales.items()})
+
     def for_locale(self, locale: str | None) -> LocaleContent:
         return self.locales.get(locale or DEFAULT_LOCALE) or self.locales[DEFAULT_LOCALE]
 
@@ -199,7 +204,7 @@ def _topic(topic_id: str, raw: dict[str, Any], causes: tuple[Cause, ...]) -> Top
 
 def load_content(content_dir: Path) -> Content:
     """Load and validate every locale: en-US in full, the others as en-US plus their overrides."""
-    return Content({locale: LocaleContent(locale, data) for locale, data in read_locales(content_dir).items()})
+    return Content.from_data(read_locales(content_dir))
 
 
 def read_locales(content_dir: Path) -> dict[str, dict[str, Any]]:

@@ -16,7 +16,7 @@ from ask_sdk_core.skill import CustomSkill
 from ..config import Config
 from ..conversation.alexa_api import TimersClient
 from ..conversation.build import build_skill, known_intents
-from ..conversation.content import Content, LocaleContent, load_content
+from ..conversation.content import Content, load_content
 from ..conversation.slots import SlotCatalogs, load_catalogs
 from ..observability import Metrics, ObservedStore
 from ..persistence import open_store
@@ -36,8 +36,7 @@ class Words:
         if snapshot is None:
             return cls(load_content(content_dir), load_catalogs(model_dir))
         content, models = read_snapshot(snapshot, content_dir, model_dir)
-        return cls(Content({locale: LocaleContent(locale, data) for locale, data in content.items()}),
-                   SlotCatalogs.from_models(models))
+        return cls(Content.from_data(content), SlotCatalogs.from_models(models))
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ stop with the place kept, the heat-or-cold timer, and the offer to pick up next 
 
 Routing rule: "next", "yes", "no", "help" and "stop" mean routine things only while the routine
 is in the session (or its follow-up is pending); each `can_handle` decides that from session
-and pending state alone and never writes. The routine itself is pure (flows/flow.py).
+and pending state alone and never writes. The routine itself is pure (flows/routine.py).
 
 Progress is kept in the session while the routine runs and saved per user after every move
 (persistent attribute "routine"), so a later visit can offer to continue. A store that fails

@@ -48,11 +48,17 @@ class LocalAlexa:
         self.conversation.api_endpoint = api_endpoint
         self.understanding = Understanding(model)
         self.dialog_intents = {i["name"] for i in model["interactionModel"].get("dialog", {}).get("intents", [])}
-        self.locale = locale
-        self.skill_id = skill_id
         self.session: Session | None = None
         self.permission_token: str | None = None
         self.invocation = language_model(model)["invocationName"]
+
+    @property
+    def locale(self) -> str:
+        return self.conversation.locale
+
+    @property
+    def skill_id(self) -> str:
+        return self.conversation.skill_id
 
     @property
     def sent(self) -> list[dict[str, Any]]:

@@ -297,14 +297,14 @@ def sample_overlaps(annotations: Iterable[Annotation], model: dict[str, Any], pa
     with every value and synonym and built-in slots with anything they could hold. Only samples
     whose fixed words start and end some held-out utterance are filled in (`_could_give`): a
     model fills in a hundred thousand utterances, a held-out set is a few hundred."""
-    annotations = list(annotations)
-    held_out = {normal(annotation.utterance) for annotation in annotations}
+    held_out = [(annotation, normal(annotation.utterance)) for annotation in annotations]
+    texts = {text for _, text in held_out}
     exact: dict[str, str] = {}
     patterns: list[tuple[re.Pattern[str], dict[str, str], str]] = []
     for name, intent in intents_of(model).items():
         slot_types = {slot["name"]: slot["type"] for slot in intent.get("slots", [])}
         for sample in intent.get("samples", []):
-            if not _could_give(sample, held_out):
+            if not _could_give(sample, texts):
                 continue
             for variant in expansions(model, intent, sample):
                 text = normal(normal_sample(variant)) if "{" not in variant else None
@@ -313,8 +313,7 @@ def sample_overlaps(annotations: Iterable[Annotation], model: dict[str, Any], pa
                 else:
                     patterns.append((_pattern(normal_sample(variant)), slot_types, name))
     problems = []
-    for annotation in annotations:
-        text = normal(annotation.utterance)
+    for annotation, text in held_out:
         owner = exact.get(text) or next((name for pattern, types, name in patterns
                                          if _built_in_match(pattern, types, text)), None)
         if owner:

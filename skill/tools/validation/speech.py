@@ -136,7 +136,7 @@ def timed_turn_problems(segments: list[Segment], pronounce: Mapping[str, str], r
 
 
 def is_timed(segments: list[Segment]) -> bool:
-    """A routine turn that paces a hold or beats (flows/routine_flow.py starts them with SETTLE)."""
+    """A routine turn that paces a hold or beats (flows/routine.py starts them with SETTLE)."""
     return any(segment is routine_flow.SETTLE for segment in segments)
 
 
