@@ -10,7 +10,7 @@ LOCK := requirements.lock
 TEST_LOCK := requirements-test.lock
 PIP_COMPILE_FLAGS := --quiet --strip-extras --no-emit-index-url --no-emit-find-links --no-emit-trusted-host
 
-.PHONY: run test lint install install-test lock clean bench soak bench-peers
+.PHONY: run test lint install install-test lock clean bench soak bench-peers apl-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,8 +45,14 @@ run: install
 # Bytecode is cached (PYTHONDONTWRITEBYTECODE cleared): each gunicorn a test starts imports the
 # skill again. TEST_PROCESSES=0 runs it all in this process.
 TEST_PROCESSES ?= 3
-test: install-test lint
+test: install-test lint apl-tools
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup
+
+# Amazon's APL validator (apl-suggester, npm) for `backtwitch validate`, at the locked version.
+APL_TOOLS := skill/tools/validation/apl
+$(APL_TOOLS)/node_modules/.package-lock.json: $(APL_TOOLS)/package.json $(APL_TOOLS)/package-lock.json
+	npm ci --prefix $(APL_TOOLS) --no-audit --no-fund --loglevel=error
+apl-tools: $(APL_TOOLS)/node_modules/.package-lock.json
 
 # ruff and mypy on skill/ (configured in pyproject.toml); `make test` runs them before pytest.
 lint: install-test
@@ -81,7 +87,7 @@ bench/peer/node_modules/.installed: bench/peer/package.json bench/peer/package-l
 	touch $@
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info $(APL_TOOLS)/node_modules
 
 # `sam build` (infra/aws/template.yaml) runs this with ARTIFACTS_DIR set: the skill with its
 # content and model, and its dependencies as Linux wheels for the Lambda runtime's Python,

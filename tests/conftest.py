@@ -108,9 +108,10 @@ def post(app: Flask, pki: TestPKI) -> Callable[[bytes], tuple[int, dict[str, Any
 
 @pytest.fixture
 def talk(post: Callable[[bytes], tuple[int, dict[str, Any]]]) -> Callable[..., Conversation]:
-    """Start a conversation; pass user_id to come back as the same user later."""
+    """Start a conversation; pass user_id to come back as the same user later, device (a profile in
+    skill/tools/devtools/envelopes/devices/, e.g. "echo_show_8") to talk through a screen."""
 
-    def start(user_id: str | None = None, locale: str = "en-US") -> Conversation:
-        return Conversation(post, user_id=user_id, locale=locale)
+    def start(user_id: str | None = None, locale: str = "en-US", device: str | None = None) -> Conversation:
+        return Conversation(post, user_id=user_id, locale=locale, device=device)
 
     return start

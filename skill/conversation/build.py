@@ -64,6 +64,7 @@ from .handlers.screening import (
     ScreeningCommandHandler,
     ScreeningHandler,
 )
+from .handlers.touch import TouchInterceptor
 from .handlers.user_data import DeleteDataAnswerHandler, DeleteDataHandler
 from .slots import SlotCatalog, SlotCatalogs
 
@@ -98,6 +99,7 @@ def build_skill(content: Content, store: AbstractPersistenceAdapter, catalog: Sl
     for interceptor in (
         BindContentInterceptor(content),
         PendingFollowUpInterceptor(),
+        TouchInterceptor(),
         BareAnswerInterceptor(catalog),
         DisclaimerDueInterceptor(),
         SavedProgressInterceptor(),

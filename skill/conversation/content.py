@@ -141,6 +141,7 @@ class LocaleContent:
         # Written form -> spoken form ("000" -> "triple zero"), for the renderer's <sub> tags.
         self.pronounce: dict[str, str] = dict(common.get("pronounce", {}))
         self.phrases: dict[str, Text] = common["phrases"]
+        self.screen: dict[str, Any] = common["screen"]  # what only a screen shows (screen.py)
         self.store: dict[str, Any] = data["store"]["store"]
         self.causes: tuple[Cause, ...] = tuple(Cause(**c) for c in data["causes"]["causes"])
         self.topics: dict[str, Topic] = {

@@ -16,6 +16,8 @@ from ask_sdk_core.response_helper import ResponseFactory
 from ask_sdk_model import Response
 from ask_sdk_model.ui import AskForPermissionsConsentCard, SimpleCard, StandardCard
 
+from .screen import Screen
+
 MAX_SPEECH_CHARS = 8000
 MAX_CARD_CHARS = 8000
 MAX_BREAK_SECONDS = 10.0
@@ -43,6 +45,9 @@ class Reply:
     directives: list = field(default_factory=list)
     # Scopes to ask for with a consent card in the Alexa app; it takes the place of any other card.
     permission_scopes: tuple[str, ...] = ()
+    # What a screen shows, when the flow knows better than screen.screen_for (a routine step
+    # with its countdown, the outcome, the emergency).
+    screen: Screen | None = None
 
     @property
     def ends_session(self) -> bool:

@@ -123,6 +123,8 @@ def validate_command(content_dir: Path, model_dir: Path) -> int:
     report = validate_repository(content_dir, model_dir)
     for problem in report.problems:
         print(problem, file=sys.stderr)
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
     print(report.summary(), file=sys.stdout if report.ok else sys.stderr)
     return 0 if report.ok else 1
 

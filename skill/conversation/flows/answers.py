@@ -13,6 +13,7 @@ from typing import cast
 
 from ..content import Cause, LocaleContent, Text, Topic
 from ..reply import Pause, Reply, Segment
+from ..screens import welcome_screen
 from .pending import AnythingElse, MoreOfTopic, NextCause, Offer, Pending
 
 ITEM_PAUSE = Pause(0.4)
@@ -141,4 +142,4 @@ def welcome(content: LocaleContent, opening: list[Segment]) -> tuple[Reply, Pend
         speech: list[Segment] = [content.phrase("welcome_first"), *opening, content.phrase("launch_question")]
     else:
         speech = [content.phrase("welcome_returning"), content.phrase("returning_question")]
-    return Reply(speech=speech, reprompt=[content.phrase("launch_reprompt")]), None
+    return Reply(speech=speech, reprompt=[content.phrase("launch_reprompt")], screen=welcome_screen(content, "welcome")), None

@@ -22,6 +22,8 @@ from typing import Any, TypeGuard
 from ..content import LocaleContent
 from ..reply import Pause, Reply, Segment
 from ..routine import Hold, Pacing, Part, Routine, Step
+from ..screen import Countdown
+from ..screens import routine_screen
 from .pending import Offer, Pending, ResumeOffer, RoutineNext, TimerOffer
 
 MAX_AGE = timedelta(days=7)
@@ -208,11 +210,27 @@ def step_reply(content: LocaleContent, progress: Progress, lead: list[Segment] |
         question = phrase(content, "ready_finish" if is_last(routine, progress) else "ready_next")
         reprompt = phrase(content, "step_reprompt")
         pending = routine_pending(progress)
+    part = step.parts[progress.part - 1] if step.parts else None
+    countdown = hold_countdown(content, speech, part.hold) if part and part.hold else None
     reply = Reply(speech=[*speech, question], reprompt=[reprompt],
                   card_title=phrase(content, "step_heading", number=progress.step, total=routine.total,
                                     title=step.title).rstrip("."),
-                  card_text=step_card(content, step))
+                  card_text=step_card(content, step),
+                  screen=routine_screen(content, progress.step, progress.part, countdown))
     return reply, pending
+
+
+def hold_countdown(content: LocaleContent, speech: list[Segment], hold: Hold) -> Countdown | None:
+    """The screen's countdown for the hold in ``speech``: it starts where the first half's
+    silence does (after the settle pause and the start cue), at the pace ``listening_seconds``
+    assumes for the words before it."""
+    first_half = Pause(hold.seconds / 2)
+    for index in range(2, len(speech)):
+        if speech[index - 2] == SETTLE and speech[index] == first_half:
+            texts = content.screen
+            return Countdown(listening_seconds(speech[:index]), hold.seconds, content.say(texts["hold"]),
+                             content.say(texts["halfway"]), content.say(texts["release"]))
+    return None
 
 
 def routine_pending(progress: Progress) -> Pending:

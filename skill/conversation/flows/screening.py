@@ -16,6 +16,7 @@ from typing import Any
 
 from ..content import LocaleContent, Question, Rule, Screening, Text
 from ..reply import Reply, Segment, heard_words
+from ..screens import answers_screen, emergency_screen, outcome_screen, question_screen
 from .pending import AnythingElse, NotesOffer, Offer, OutcomeMore, Pending, ScreeningQuestion, screening_answer_ok
 
 YES, NO, UNSURE = "yes", "no", "unsure"
@@ -125,7 +126,8 @@ def evaluate(rules: tuple[Rule, ...], answers: dict[str, Any]) -> list[Rule]:
 
 def question_reply(content: LocaleContent, question: Question, lead: list[Segment]) -> tuple[Reply, Pending]:
     ask = content.say(question.ask)
-    reply = Reply(speech=[*lead, ask], reprompt=[content.say(question.reprompt)])
+    reply = Reply(speech=[*lead, ask], reprompt=[content.say(question.reprompt)],
+                  screen=question_screen(content, question.id, ask))
     return reply, ScreeningQuestion(question.id)
 
 
@@ -144,7 +146,7 @@ def advance(content: LocaleContent, state: ScreeningState, lead: list[Segment]) 
         reply, pending = question_reply(content, question, lead)
         return reply, pending, False
     reply, pending = outcome_reply(content, state)
-    return Reply(speech=[*lead, *reply.speech], reprompt=reply.reprompt), pending, True
+    return Reply(speech=[*lead, *reply.speech], reprompt=reply.reprompt, screen=reply.screen), pending, True
 
 
 def emergency_reply(content: LocaleContent, lead: list[Segment] | None = None) -> Reply:
@@ -154,6 +156,7 @@ def emergency_reply(content: LocaleContent, lead: list[Segment] | None = None) -
         speech=[*(lead or []), content.say(texts["emergency_advice"])],
         card_title=content.say(texts["emergency_card_title"]),
         card_text=content.say(texts["emergency_card"]),
+        screen=emergency_screen(content),
     )
 
 
@@ -196,7 +199,16 @@ def outcome_chunk(content: LocaleContent, parts: list[str], closing: str, answer
     else:
         question = reprompt = content.say(texts["outcome_offer"])
         pending = Offer(content.routine.id, no_ends=True)
-    return Reply(speech=[*said, question], reprompt=[reprompt]), pending
+    speech: list[Segment] = [*said, question]
+    screen = outcome_screen(content, recommendation(content, answers), speech, pending)
+    return Reply(speech=speech, reprompt=[reprompt], screen=screen), pending
+
+
+def recommendation(content: LocaleContent, answers: dict[str, Any]) -> list[str]:
+    """What the answers call for, in the cards' short words, most urgent first."""
+    screening = content.screening
+    cards: list[Text] = [rule.card for rule in evaluate(screening.rules, answers)] or [screening.reassurance["card"]]
+    return list(dict.fromkeys(content.say(card) for card in cards))
 
 
 def _fit(parts: list[str], pronounce: Mapping[str, str]) -> tuple[list[str], list[str]]:
@@ -222,6 +234,9 @@ def notes_reply(content: LocaleContent, answers: dict[str, Any], send: bool) -> 
         reply.card_title = content.say(texts["notes_card_title"])
         reply.card_text = appointment_notes(content, state, evaluate(content.screening.rules, state.answers))
         reply.card_standard = True
+        answers_shown = [f"{question.card_label}: {answer_text(content.screening, state.answers.get(question.id))}"
+                         for question in content.screening.questions]
+        reply.screen = answers_screen(content, reply.card_title, answers_shown, speech)
     return reply, AnythingElse()
 
 

@@ -6,9 +6,12 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import IntentRequest, Response
 
+from ..apl import directives as screen_directives
+from ..apl import supports_apl
 from ..content import LocaleContent
 from ..flows.pending import Pending, to_session
 from ..reply import Reply, Segment, render
+from ..screens import screen_for
 from .interceptors import DISCLAIMER_DUE, DISCLAIMER_SPOKEN
 
 
@@ -48,6 +51,8 @@ class Turn:
     def respond(self, reply: Reply, pending: Pending = None) -> Response:
         if pending and not reply.ends_session:
             self.session["pending"] = to_session(pending)
+        if supports_apl(self.handler_input.request_envelope):
+            reply.directives.extend(screen_directives(screen_for(self.content, reply, pending)))
         return render(reply, self.handler_input.response_builder, self.content.pronounce)
 
 

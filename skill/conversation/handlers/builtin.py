@@ -10,9 +10,12 @@ from ask_sdk_model import Response
 
 from ...logsafe import exception_summary
 from ...persistence import StoreError
+from ..apl import directives as screen_directives
+from ..apl import supports_apl
 from ..flows.answers import ask, continue_pending, decline_pending, goodbye, welcome
 from ..flows.pending import CONTINUED_BY_MORE, Pending, to_session
-from ..reply import Reply, replayable
+from ..reply import Reply, heard_text, replayable
+from ..screens import screen_for, welcome_screen
 from .base import IntentHandler, RequestTypeHandler, Turn
 
 log = logging.getLogger(__name__)
@@ -110,6 +113,9 @@ class RepeatHandler(IntentHandler):
         if turn.pending:
             turn.session["pending"] = to_session(turn.pending)
         builder = handler_input.response_builder.speak(speech).ask(reprompt)
+        if supports_apl(handler_input.request_envelope):  # the screen of what is said again
+            for directive in screen_directives(screen_for(turn.content, Reply(speech=[heard_text(speech)]), turn.pending)):
+                builder.add_directive(directive)
         return builder.set_should_end_session(False).response
 
 
@@ -117,7 +123,9 @@ class HelpHandler(IntentHandler):
     intent_names = ("AMAZON.HelpIntent",)
 
     def answer(self, turn: Turn) -> tuple[Reply, Pending]:
-        return ask(turn.content, "help", "help_reprompt")
+        reply, pending = ask(turn.content, "help", "help_reprompt")
+        reply.screen = welcome_screen(turn.content, "help")
+        return reply, pending
 
 
 class StopHandler(IntentHandler):

@@ -10,8 +10,11 @@ from ask_sdk_model import Response
 
 from ...logsafe import exception_summary
 from ...observability import note_skill_error
+from ..apl import directives as screen_directives
+from ..apl import supports_apl
 from ..content import Content
 from ..reply import Reply, render
+from ..screens import welcome_screen
 
 log = logging.getLogger(__name__)
 
@@ -35,4 +38,7 @@ class ApologiseOnErrorHandler(AbstractExceptionHandler):
             return handler_input.response_builder.response  # nothing may be spoken for these
         content = self.content.for_locale(getattr(envelope.request, "locale", None))
         reply = Reply(speech=[content.phrase("error")], reprompt=[content.phrase("error_reprompt")])
+        if supports_apl(envelope):
+            handler_input.response_builder.response.directives = None  # a failed handler's half-built screen
+            reply.directives.extend(screen_directives(welcome_screen(content, "help")))
         return render(reply, handler_input.response_builder, content.pronounce)

@@ -17,6 +17,9 @@ from typing import Any
 from .understanding import Heard
 
 FIXTURES = Path(__file__).parent / "envelopes"
+DEVICES = FIXTURES / "devices"
+RENDER_DOCUMENT = "Alexa.Presentation.APL.RenderDocument"
+USER_EVENT = "Alexa.Presentation.APL.UserEvent"
 SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
 
 
@@ -93,6 +96,18 @@ class Exchange:
     def session_attributes(self) -> dict[str, Any]:
         return self.body.get("sessionAttributes") or {}
 
+    def directive(self, kind: str) -> dict[str, Any] | None:
+        """The first directive of type ``kind`` in the response, if any."""
+        return next((directive for directive in self.directives if directive.get("type") == kind), None)
+
+    @property
+    def screen(self) -> dict[str, Any] | None:
+        """What the reply's RenderDocument shows (its ``screen`` datasource), with its token."""
+        rendered = self.directive(RENDER_DOCUMENT)
+        if rendered is None:
+            return None
+        return {**rendered["datasources"]["screen"], "token": rendered.get("token")}
+
 
 # What conversations sent (user ids and slot values), for checks that no log line holds them
 # (tests/conftest.py clears it before each test and scans the test's log records after).
@@ -106,10 +121,14 @@ class Conversation:
 
     ``ask``/``launch``/``end`` are the intent-level shortcuts; ``request`` sends any request
     (LocalAlexa sends what it heard through it). ``granted`` permission scopes and the
-    ``api_endpoint`` go into ``context.System`` as Alexa puts them there."""
+    ``api_endpoint`` go into ``context.System`` as Alexa puts them there.
+
+    ``device`` names a profile in ``envelopes/devices/`` (``echo_show_8``, ``echo_dot``) merged
+    into every envelope's context; on a screen device the token of the document last rendered is
+    sent back in ``context["Alexa.Presentation.APL"]`` and ``touch`` presses one of its buttons."""
 
     def __init__(self, post: Callable[[bytes], tuple[int, dict[str, Any]]], user_id: str | None = None,
-                 locale: str = "en-US", skill_id: str = SKILL_ID):
+                 locale: str = "en-US", skill_id: str = SKILL_ID, device: str | None = None):
         self.post = post
         self.user_id = user_id or f"amzn1.ask.account.{uuid.uuid4().hex}"
         SENT_PRIVATE.add(self.user_id)
@@ -121,12 +140,16 @@ class Conversation:
         self.api_endpoint: str | None = None
         self.sent: list[dict[str, Any]] = []
         self.last: Exchange | None = None
+        self.device = json.loads((DEVICES / f"{device}.json").read_text()) if device else None
+        self.on_screen: str | None = None  # the token of the document the device shows
 
     def _envelope(self, template: str, in_session: bool = True) -> dict[str, Any]:
         envelope = copy.deepcopy(fixture(template))
         system = envelope["context"]["System"]
         system["application"]["applicationId"] = self.skill_id
         system["user"] = self._user()
+        if self.device is not None:
+            _merge_device(envelope["context"], self.device, self.on_screen)
         if self.api_endpoint:
             system["apiEndpoint"] = self.api_endpoint
             system.setdefault("apiAccessToken", "test-access-token")
@@ -157,6 +180,9 @@ class Conversation:
         exchange.request_type = envelope["request"].get("type")
         exchange.status, exchange.body = self.post(json.dumps(envelope).encode())
         self.last = exchange
+        rendered = exchange.directive(RENDER_DOCUMENT)
+        if rendered is not None:
+            self.on_screen = rendered.get("token")
         if "session" in envelope:
             if exchange.status == 200 and exchange.ends_session is False:
                 self.attributes = exchange.session_attributes
@@ -185,10 +211,27 @@ class Conversation:
         SENT_PRIVATE.update(str(value.get("value", "") if isinstance(value, dict) else value) for value in slots.values())
         return self.send(envelope)
 
+    def touch(self, *arguments: str, token: str | None = None) -> Exchange:
+        """Press a button on the screen: the UserEvent its SendEvent sends, with the on-screen token."""
+        return self.request({"type": USER_EVENT, "token": token or self.on_screen or "",
+                             "arguments": list(arguments), "source": {"type": "TouchWrapper", "handler": "Press"},
+                             "components": {}})
+
     def end(self, reason: str = "USER_INITIATED") -> Exchange:
         envelope = self._envelope("session_ended_request.json")
         envelope["request"]["reason"] = reason
         return self.send(envelope)
+
+
+def _merge_device(context: dict[str, Any], device: dict[str, Any], on_screen: str | None) -> None:
+    """A device profile's System.device, Viewport(s), and the on-screen document's token."""
+    context["System"]["device"] = copy.deepcopy(device["System"]["device"])
+    for key in ("Viewport", "Viewports"):
+        if key in device:
+            context[key] = copy.deepcopy(device[key])
+    if on_screen and "Alexa.Presentation.APL" in context["System"]["device"]["supportedInterfaces"]:
+        context["Alexa.Presentation.APL"] = {"token": on_screen, "version": "AplRenderer-2024.2",
+                                             "componentsVisibleOnScreen": []}
 
 
 def _slots(values: dict[str, str | dict[str, Any]], skill_id: str) -> dict[str, Any]:

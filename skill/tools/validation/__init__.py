@@ -15,7 +15,7 @@ from typing import Any
 from ...conversation.content import LocaleContent, collect_locales, iter_texts
 from ...conversation.locales import DEFAULT_LOCALE, ModelError, Problem, iter_samples, load_model, model_locales, model_source
 from ...conversation.reply import to_ssml
-from . import consistency
+from . import apl_check, consistency
 from .model import example_phrase_problems, model_problems
 from .speech import NOT_SPOKEN, LongestWords, Render, composed_replies, reply_problems, text_problems
 
@@ -31,6 +31,8 @@ class Report:
     samples: int = 0
     texts: int = 0
     replies: int = 0
+    screens: int = 0
+    notes: list[str] = field(default_factory=list)  # what could not be checked here, and why
 
     @property
     def ok(self) -> bool:
@@ -44,7 +46,8 @@ class Report:
         """One line: what was checked when all is well, how many problems otherwise."""
         if self.ok:
             return (f"ok: {len(self.locales)} locales ({', '.join(self.locales)}), {self.samples} sample utterances, "
-                    f"{self.texts} texts and {self.replies} composed replies rendered and checked")
+                    f"{self.texts} texts and {self.replies} composed replies rendered and checked, "
+                    f"{self.screens} screens checked with apl-suggester")
         return f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''} found"
 
 
@@ -58,6 +61,7 @@ def validate_repository(content_dir: Path, model_dir: Path, render: Render = to_
     if contents:
         _locales_agree(models, Path(content_dir), Path(model_dir), report)
         _speech(contents, Path(content_dir), render, report)
+        _screens(contents, Path(content_dir), report)
         _content_and_models(contents, models, Path(content_dir), Path(model_dir), report)
     report.locales = sorted(set(contents) | set(models), key=lambda locale: (locale != DEFAULT_LOCALE, locale))
     return report
@@ -117,6 +121,25 @@ def _speech(contents: dict[str, dict[str, Any]], content_dir: Path, render: Rend
                 reported.add(("reply", label, problem))
                 report.add(f"{content_dir / locale}: composed reply {label}: {problem}")
         report.replies += _count_replies(words)
+
+
+def _screens(contents: dict[str, dict[str, Any]], content_dir: Path, report: Report) -> None:
+    """Every screen the flows build, per locale: its size, then documents and datasources
+    through apl-suggester in one Node.js run (a locale repeats none of en-US's problems)."""
+    datasources: dict[str, dict[str, Any]] = {}
+    for locale, data in _default_first(contents):
+        for label, screen in apl_check.screens(LongestWords(locale, data)):
+            for problem in apl_check.screen_problems(label, screen):
+                report.add(f"{content_dir / locale}: {problem}")
+            datasources[f"{locale} {label}"] = {"screen": screen.to_datasource()}
+    try:
+        document_lines, datasource_lines = apl_check.validator_problems(datasources)
+    except apl_check.AplToolMissing as missing:
+        report.notes.append(str(missing))
+        return
+    for line in [*document_lines, *datasource_lines]:
+        report.add(line)
+    report.screens = len(datasources)
 
 
 def _content_and_models(contents: dict[str, dict[str, Any]], models: dict[str, dict[str, Any]], content_dir: Path,

@@ -1,0 +1,126 @@
+"""The screen for each reply: the flows build those that need their knowledge (a routine step
+with its countdown, the outcome, the emergency, the welcome); ``screen_for`` builds every other
+one from the reply and the follow-up it waits for. Every word comes from content: the reply's
+own texts and ``common.screen`` (titles, button labels, hint chips, duration choices).
+"""
+from __future__ import annotations
+
+from .content import LocaleContent
+from .flows.pending import (
+    AnythingElse,
+    DeleteData,
+    MoreOfTopic,
+    NextCause,
+    NotesOffer,
+    Offer,
+    OutcomeMore,
+    Pending,
+    ResumeOffer,
+    RoutineNext,
+    ScreeningQuestion,
+    TimerOffer,
+)
+from .reply import Pause, Reply, Segment, heard_text, to_ssml
+from .screen import Action, Button, Countdown, Kind, Screen
+
+DURATION_QUESTION = "duration"
+
+
+def screen_for(content: LocaleContent, reply: Reply, pending: Pending) -> Screen:
+    """The reply's own screen, else one made from what it waits for, else an answer screen."""
+    if reply.screen is not None:
+        return reply.screen
+    if isinstance(pending, ScreeningQuestion):
+        question = content.screening.question(pending.question)
+        if question is not None:
+            return question_screen(content, question.id, content.say(question.ask))
+    if isinstance(pending, (RoutineNext, TimerOffer)):
+        part = pending.part if isinstance(pending, RoutineNext) else content.routine.step(pending.step).part_count
+        if 1 <= pending.step <= content.routine.total:
+            return routine_screen(content, pending.step, part)
+    return answer_screen(content, reply, pending)
+
+
+def answer_screen(content: LocaleContent, reply: Reply, pending: Pending) -> Screen:
+    """Title and short text (the card's, else what was said), then yes/no for an offer, or the
+    hint chips when nothing is waiting for an answer."""
+    labels = content.screen["buttons"]
+    title = reply.card_title or content.screen["title"]
+    text = reply.card_text or spoken_text(content, reply.speech)
+    if isinstance(pending, YES_NO_FOLLOW_UPS):
+        return Screen(Kind.ANSWER, title, text,
+                      buttons=(Button(labels["yes"], Action.YES), Button(labels["no"], Action.NO)))
+    return Screen(Kind.ANSWER, title, text, hints=hint_chips(content))
+
+
+YES_NO_FOLLOW_UPS = (MoreOfTopic, Offer, NextCause, AnythingElse, TimerOffer, ResumeOffer,
+                     OutcomeMore, NotesOffer, DeleteData)
+"""Follow-ups that a "yes" or a "no" answers."""
+
+
+def welcome_screen(content: LocaleContent, text_key: str) -> Screen:
+    """The welcome or help screen: the skill's name, one line on what to ask, the hint chips."""
+    return Screen(Kind.ANSWER, content.say(content.screen["title"]), content.say(content.screen[text_key]),
+                  hints=hint_chips(content))
+
+
+def hint_chips(content: LocaleContent) -> tuple[Button, ...]:
+    return tuple(Button(hint["label"], Action.INTENT, hint["intent"]) for hint in content.screen["hints"])
+
+
+def question_screen(content: LocaleContent, question_id: str, asked: str) -> Screen:
+    """A screening question in large text; yes / no / not sure, or the duration choices."""
+    labels = content.screen["buttons"]
+    if question_id == DURATION_QUESTION:
+        buttons = [Button(choice["label"], Action.DAYS, f"{choice['days']:g}") for choice in content.screen["durations"]]
+    else:
+        buttons = [Button(labels["yes"], Action.YES), Button(labels["no"], Action.NO)]
+    buttons.append(Button(labels["unsure"], Action.UNSURE))
+    return Screen(Kind.QUESTION, content.say(content.screen["check_title"]), asked, buttons=tuple(buttons))
+
+
+def routine_screen(content: LocaleContent, number: int, part: int, countdown: Countdown | None = None) -> Screen:
+    """Step N of the routine: its title, the instruction for the part the voice is on, the
+    guard-rail line, progress, back / repeat / next, and the hold's countdown if one is running."""
+    routine = content.routine
+    step = routine.step(number)
+    lines = [step.card]
+    if step.parts:
+        lines.append(step.parts[part - 1].card)
+    labels = content.screen["buttons"]
+    return Screen(
+        Kind.ROUTINE, step.title, "\n".join(lines),
+        note=content.say(step.safety.card) if step.safety else "",
+        buttons=(Button(labels["back"], Action.BACK), Button(labels["repeat"], Action.REPEAT),
+                 Button(labels["next"], Action.NEXT)),
+        progress=(number, routine.total),
+        progress_label=content.say(content.screen["step"], number=str(number), total=str(routine.total)),
+        countdown=countdown,
+    )
+
+
+def outcome_screen(content: LocaleContent, actions: list[str], said: list[Segment], pending: Pending) -> Screen:
+    """The check's outcome: what to do first, in the cards' short words. The person's answers
+    are not listed here: a screen is seen by whoever is in the room."""
+    labels = content.screen["buttons"]
+    buttons = (Button(labels["yes"], Action.YES), Button(labels["no"], Action.NO)) if pending else ()
+    return Screen(Kind.OUTCOME, content.say(content.screen["outcome_title"]), spoken_text(content, said[-1:]),
+                  lines=tuple(actions), buttons=buttons)
+
+
+def answers_screen(content: LocaleContent, title: str, answers: list[str], said: list[Segment]) -> Screen:
+    """The answers, shown only after the person asked for them (the notes they agreed to)."""
+    return Screen(Kind.OUTCOME, title, spoken_text(content, said[:1]), lines=tuple(answers),
+                  lines_title=content.say(content.screen["answers_title"]), hints=hint_chips(content))
+
+
+def emergency_screen(content: LocaleContent) -> Screen:
+    """The number in very large text and what to do; nothing else to read or touch."""
+    return Screen(Kind.EMERGENCY, content.say(content.screen["emergency_title"]),
+                  content.say(content.screen["call"]), big=content.values["emergency_number"])
+
+
+def spoken_text(content: LocaleContent, segments: list[Segment]) -> str:
+    """What the segments say, as plain text (no pauses, spoken forms as written)."""
+    words: list[Segment] = [segment for segment in segments if not isinstance(segment, Pause)]
+    return heard_text(to_ssml(words)) if words else ""
