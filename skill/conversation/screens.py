@@ -5,7 +5,10 @@ own texts and ``common.screen`` (titles, button labels, hint chips, duration cho
 """
 from __future__ import annotations
 
-from .content import LocaleContent
+import re
+from dataclasses import replace
+
+from .content import Item, LocaleContent, Topic
 from .flows.pending import (
     AnythingElse,
     DeleteData,
@@ -56,6 +59,24 @@ def answer_screen(content: LocaleContent, reply: Reply, pending: Pending) -> Scr
 YES_NO_FOLLOW_UPS = (MoreOfTopic, Offer, NextCause, AnythingElse, TimerOffer, ResumeOffer,
                      OutcomeMore, NotesOffer, DeleteData)
 """Follow-ups that a "yes" or a "no" answers."""
+
+
+def topic_screen(content: LocaleContent, reply: Reply, pending: Pending, topic: Topic, items: tuple[Item, ...],
+                 start: int) -> Screen:
+    """A topic's turn: the short (card) words of the items being said now, not the whole topic
+    that the Alexa app's card lists; the topic's card or what was said when it has no items."""
+    if items:
+        text = " ".join(content.say(item.card) for item in items)
+    elif start == 0 and topic.card:
+        text = content.say(topic.card)
+    else:
+        text = spoken_text(content, reply.speech)
+    return replace(answer_screen(content, reply, pending), title=topic.title, text=text)
+
+
+def short_answer_screen(content: LocaleContent, reply: Reply, pending: Pending, title: str, text: str) -> Screen:
+    """An answer screen with its own title and short text (a cause's card, not its full speech)."""
+    return replace(answer_screen(content, reply, pending), title=title, text=text)
 
 
 def welcome_screen(content: LocaleContent, text_key: str) -> Screen:
@@ -116,8 +137,9 @@ def answers_screen(content: LocaleContent, title: str, answers: list[str], said:
 
 def emergency_screen(content: LocaleContent) -> Screen:
     """The number in very large text and what to do; nothing else to read or touch."""
-    return Screen(Kind.EMERGENCY, content.say(content.screen["emergency_title"]),
-                  content.say(content.screen["call"]), big=content.values["emergency_number"])
+    number = content.values["emergency_number"]  # "000, or 111 in New Zealand": the text says it all
+    return Screen(Kind.EMERGENCY, content.say(content.screen["emergency_title"]), content.say(content.screen["call"]),
+                  big=" / ".join(re.findall(r"\d+", number)) or number)
 
 
 def spoken_text(content: LocaleContent, segments: list[Segment]) -> str:

@@ -13,7 +13,7 @@ from typing import cast
 
 from ..content import Cause, LocaleContent, Text, Topic
 from ..reply import Pause, Reply, Segment
-from ..screens import welcome_screen
+from ..screens import short_answer_screen, topic_screen, welcome_screen
 from .pending import AnythingElse, MoreOfTopic, NextCause, Offer, Pending
 
 ITEM_PAUSE = Pause(0.4)
@@ -55,6 +55,7 @@ def topic_reply(content: LocaleContent, topic: Topic, start: int = 0, opening: l
     if start == 0:
         reply.card_title = topic.title
         reply.card_text = topic_card(content, topic)
+    reply.screen = topic_screen(content, reply, pending, topic, items, start)
     return reply, pending
 
 
@@ -88,6 +89,7 @@ def cause_reply(content: LocaleContent, cause: Cause, opening: list[Segment] | N
         card_title=content.phrase("cause_card_title", cause_name=cause.name.capitalize()),
         card_text=content.say(cause.full),
     )
+    reply.screen = short_answer_screen(content, reply, pending, reply.card_title or cause.name, content.say(cause.card))
     return reply, pending
 
 

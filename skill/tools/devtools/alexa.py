@@ -42,9 +42,10 @@ class LocalAlexa:
     """One person on one device talking to the skill; a session lives until the skill ends it."""
 
     def __init__(self, post: Post, pki: LocalPKI, model: dict[str, Any], locale: str, skill_id: str,
-                 user_id: str | None = None, api_endpoint: str | None = None):
+                 user_id: str | None = None, api_endpoint: str | None = None, device: str | None = None):
         self.pki = pki  # signs each request as it is sent
-        self.conversation = Conversation(lambda body: post(body, self.pki.signed_headers(body)), user_id, locale, skill_id)
+        self.conversation = Conversation(lambda body: post(body, self.pki.signed_headers(body)), user_id, locale, skill_id,
+                                         device)
         self.conversation.api_endpoint = api_endpoint
         self.understanding = Understanding(model)
         self.dialog_intents = {i["name"] for i in model["interactionModel"].get("dialog", {}).get("intents", [])}

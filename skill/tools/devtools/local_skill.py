@@ -96,8 +96,9 @@ class LocalTimersApi:
 
 @contextmanager
 def local_skill(locale: str = DEFAULT_LOCALE, content_dir: Path | None = None, model_dir: Path | None = None,
-                user_id: str | None = None) -> Iterator[tuple[LocalAlexa, LocalTimersApi]]:
-    """A LocalAlexa talking to a freshly built app; everything is gone when the block ends."""
+                user_id: str | None = None, device: str | None = None) -> Iterator[tuple[LocalAlexa, LocalTimersApi]]:
+    """A LocalAlexa talking to a freshly built app; everything is gone when the block ends.
+    ``device`` names a profile in ``envelopes/devices/`` (``echo_show_8`` draws the screens)."""
     model_dir = Path(model_dir or REPO_ROOT / "interaction_model")
     models = load_models(model_dir)
     pki = LocalPKI()
@@ -114,7 +115,7 @@ def local_skill(locale: str = DEFAULT_LOCALE, content_dir: Path | None = None, m
         endpoint = timers.start()
         try:
             model = models.get(locale) or models[DEFAULT_LOCALE]
-            yield LocalAlexa(post, pki, model, locale, LOCAL_SKILL_ID, user_id, endpoint), timers
+            yield LocalAlexa(post, pki, model, locale, LOCAL_SKILL_ID, user_id, endpoint, device), timers
         finally:
             timers.stop()
 
