@@ -23,7 +23,7 @@ from .flows.pending import (
     ScreeningQuestion,
     TimerOffer,
 )
-from .reply import Pause, Reply, Segment, heard_text, to_ssml
+from .reply import Reply, Segment
 from .screen import Action, Button, Countdown, Kind, Screen
 
 DURATION_QUESTION = "duration"
@@ -143,6 +143,5 @@ def emergency_screen(content: LocaleContent) -> Screen:
 
 
 def spoken_text(content: LocaleContent, segments: list[Segment]) -> str:
-    """What the segments say, as plain text (no pauses, spoken forms as written)."""
-    words: list[Segment] = [segment for segment in segments if not isinstance(segment, Pause)]
-    return heard_text(to_ssml(words)) if words else ""
+    """What the segments say, as written: no pauses, numbers as digits ("call 911")."""
+    return " ".join(" ".join(segment.split()) for segment in segments if isinstance(segment, str) and segment.strip())

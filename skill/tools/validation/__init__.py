@@ -127,11 +127,15 @@ def _screens(contents: dict[str, dict[str, Any]], content_dir: Path, report: Rep
     """Every screen the flows build, per locale: its size, then documents and datasources
     through apl-suggester in one Node.js run (a locale repeats none of en-US's problems)."""
     datasources: dict[str, dict[str, Any]] = {}
+    built = []
     for locale, data in _default_first(contents):
         for label, screen in apl_check.screens(LongestWords(locale, data)):
             for problem in apl_check.screen_problems(label, screen):
                 report.add(f"{content_dir / locale}: {problem}")
             datasources[f"{locale} {label}"] = {"screen": screen.to_datasource()}
+            built.append(screen)
+    for problem in apl_check.binding_problems(built):
+        report.add(problem)
     try:
         document_lines, datasource_lines = apl_check.validator_problems(datasources)
     except apl_check.AplToolMissing as missing:

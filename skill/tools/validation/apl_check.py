@@ -7,7 +7,9 @@ over 24 KB, and speech, card and session attributes share it.
 """
 from __future__ import annotations
 
+import functools
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -49,9 +51,19 @@ def screen_problems(label: str, screen: Screen) -> list[str]:
 
 
 def validator_problems(datasources: dict[str, dict[str, Any]]) -> tuple[list[str], list[str]]:
-    """apl-suggester's findings: (document problems, datasource problems), one line each."""
+    """apl-suggester's findings: (document problems, datasource problems), one line each.
+
+    Its datasource check reads only the top level (each datasource must be an object), so one
+    screen per distinct top-level shape is sent; ``binding_problems`` checks what the documents
+    read from ``payload.screen``. The documents and shapes rarely change, so a process asks
+    Node.js once (a run costs over half a second).
+    """
     documents = {kind.value: apl.document(kind) for kind in Kind}
-    found = _run_validator({"documents": documents, "datasources": datasources})
+    shapes: dict[str, str] = {}
+    for name, sources in datasources.items():
+        shapes.setdefault(json.dumps({key: type(value).__name__ for key, value in sources.items()}), name)
+    sent = {name: datasources[name] for name in shapes.values()}
+    found = _run_validator(json.dumps({"documents": documents, "datasources": sent}, sort_keys=True))
     document_lines = [f"{apl.DOCUMENTS_DIR / (name + '.json')}: {item.get('path', '/')}: {item.get('errorMessage')}"
                       for name, items in found.get("documents", {}).items() for item in items]
     datasource_lines = [f"datasources for {name}: {item.get('path', '/')}: {item.get('errorMessage')}"
@@ -59,11 +71,29 @@ def validator_problems(datasources: dict[str, dict[str, Any]]) -> tuple[list[str
     return document_lines, datasource_lines
 
 
-def _run_validator(payload: dict[str, Any]) -> dict[str, Any]:
+_BINDING = re.compile(r"payload\.screen\.([A-Za-z_]+)")
+
+
+def binding_problems(screens_seen: list[Screen]) -> list[str]:
+    """Every ``payload.screen.<key>`` a document reads is a key some screen of its kind sends."""
+    sent: dict[Kind, set[str]] = {kind: set() for kind in Kind}
+    for screen in screens_seen:
+        sent[screen.kind] |= set(screen.to_datasource())
+    problems = []
+    for kind in Kind:
+        read = set(_BINDING.findall(json.dumps(apl.document(kind))))
+        for key in sorted(read - sent[kind]):
+            problems.append(f"{apl.DOCUMENTS_DIR / (kind.value + '.json')}: reads payload.screen.{key}, "
+                            f"which no {kind.value} screen sends")
+    return problems
+
+
+@functools.lru_cache(maxsize=8)
+def _run_validator(payload: str) -> dict[str, Any]:
     node = shutil.which("node")
     if node is None or not (TOOL_DIR / "node_modules" / "apl-suggester").is_dir():
         raise AplToolMissing(f"APL not checked: needs Node.js and `npm ci --prefix {TOOL_DIR}` (make apl-tools)")
-    result = subprocess.run([node, str(TOOL_DIR / "check.js")], input=json.dumps(payload), capture_output=True,
+    result = subprocess.run([node, str(TOOL_DIR / "check.js")], input=payload, capture_output=True,
                             text=True, timeout=NODE_TIMEOUT_SECONDS, check=False)
     if result.returncode != 0:
         raise AplToolMissing(f"APL not checked: apl-suggester failed: {result.stderr.strip()[-300:]}")
