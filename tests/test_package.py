@@ -66,7 +66,61 @@ def test_what_the_code_uses_is_declared(package):
     declared = manifest(package)
     assert declared["permissions"] == [{"name": TIMERS_SCOPE}]
     assert declared["events"]["subscriptions"] == [{"eventName": "SKILL_DISABLED"}]
-    assert declared["apis"]["custom"]["interfaces"] == [{"type": "CAN_FULFILL_INTENT_REQUEST"}]
+    interfaces = declared["apis"]["custom"]["interfaces"]
+    assert [i["type"] for i in interfaces] == ["CAN_FULFILL_INTENT_REQUEST", "ALEXA_PRESENTATION_APL"]
+    assert interfaces[0] == {"type": "CAN_FULFILL_INTENT_REQUEST"}
+
+
+def viewport(mode: str, shape: str, width: tuple[int, int], height: tuple[int, int]) -> dict[str, Any]:
+    return {"mode": mode, "shape": shape, "minWidth": width[0], "maxWidth": width[1],
+            "minHeight": height[0], "maxHeight": height[1]}
+
+
+def test_apl_is_declared_with_the_viewports_the_documents_are_laid_out_for(package):
+    apl = manifest(package)["apis"]["custom"]["interfaces"][1]
+    assert apl == {"type": "ALEXA_PRESENTATION_APL", "supportedViewports": [
+        viewport("HUB", "ROUND", (480, 599), (480, 599)),  # hubRoundSmall: Echo Spot
+        viewport("HUB", "RECTANGLE", (960, 1279), (480, 599)),  # hubLandscapeSmall: Echo Show 5
+        viewport("HUB", "RECTANGLE", (960, 1279), (600, 959)),  # hubLandscapeMedium: Echo Show (1st gen)
+        viewport("HUB", "RECTANGLE", (1280, 1919), (600, 959)),  # hubLandscapeLarge: Echo Show 8 and 10
+        viewport("HUB", "RECTANGLE", (1920, 2560), (960, 1279)),  # hubLandscapeXLarge: Echo Show 15
+        viewport("TV", "RECTANGLE", (960, 960), (540, 540)),  # tvLandscapeXLarge: Fire TV
+    ]}
+
+
+def test_the_screen_device_the_chat_and_tests_use_is_a_declared_viewport(package):
+    """The Echo Show 8 profile (skill/tools/devtools/envelopes/devices/) is a device the manifest
+    says the screens are for, so what the chat shows is what such a device would get."""
+    device = json.loads((REPO_ROOT / "skill" / "tools" / "devtools" / "envelopes" / "devices" / "echo_show_8.json").read_text())
+    seen = device["Viewport"]
+    width, height = (seen["pixelWidth"] * 160 // seen["dpi"], seen["pixelHeight"] * 160 // seen["dpi"])
+    declared = manifest(package)["apis"]["custom"]["interfaces"][1]["supportedViewports"]
+    assert any(v["mode"] == seen["mode"] and v["shape"] == seen["shape"] and v["minWidth"] <= width <= v["maxWidth"]
+               and v["minHeight"] <= height <= v["maxHeight"] for v in declared)
+
+
+def test_the_manifest_reads_into_the_smapi_models(package):
+    """ASK's own model classes (ask-smapi-model, when installed) read the manifest, and the APL
+    interface and its viewports come back as the same JSON. CAN_FULFILL_INTENT_REQUEST is taken
+    out first: the model package has no class for it (Interface's discriminator map lacks it)."""
+    pytest.importorskip("ask_smapi_model")
+    from ask_sdk_model_runtime.serializer import DefaultSerializer
+    from ask_smapi_model.v1.skill.manifest.alexa_presentation_apl_interface import AlexaPresentationAplInterface
+    from ask_smapi_model.v1.skill.manifest.viewport_mode import ViewportMode
+    from ask_smapi_model.v1.skill.manifest.viewport_shape import ViewportShape
+    from ask_smapi_model.v1.skill.manifest.viewport_specification import ViewportSpecification
+
+    data = json.loads((package / "skill.json").read_text())
+    interfaces = data["manifest"]["apis"]["custom"]["interfaces"]
+    interfaces.remove({"type": "CAN_FULFILL_INTENT_REQUEST"})
+    serializer = DefaultSerializer()
+    envelope = serializer.deserialize(json.dumps(data),
+                                      "ask_smapi_model.v1.skill.manifest.skill_manifest_envelope.SkillManifestEnvelope")
+    (apl,) = envelope.manifest.apis.custom.interfaces
+    assert isinstance(apl, AlexaPresentationAplInterface)
+    assert apl.supported_viewports[0] == ViewportSpecification(mode=ViewportMode.HUB, shape=ViewportShape.ROUND, min_width=480,
+                                                               max_width=599, min_height=480, max_height=599)
+    assert serializer.serialize(apl) == interfaces[0]
 
 
 def test_health_category_and_compliance(package):
@@ -110,6 +164,10 @@ def test_australia_is_offered_in_new_zealand_too(package):
     (lambda m: m["events"].update(subscriptions=[]), "manifest.events.subscriptions: SKILL_DISABLED is missing"),
     (lambda m: m["apis"]["custom"].update(interfaces=[]),
      "manifest.apis.custom.interfaces: CAN_FULFILL_INTENT_REQUEST is missing"),
+    (lambda m: m["apis"]["custom"].update(interfaces=[{"type": "CAN_FULFILL_INTENT_REQUEST"}]),
+     "manifest.apis.custom.interfaces: ALEXA_PRESENTATION_APL is missing (screens are sent only to devices"),
+    (lambda m: m["apis"]["custom"]["interfaces"][1].update(supportedViewports=[]),
+     "manifest.apis.custom.interfaces: ALEXA_PRESENTATION_APL lists no supportedViewports"),
     (lambda m: m["privacyAndCompliance"].update(isChildDirected=True),
      "manifest.privacyAndCompliance.isChildDirected: expected False, got True"),
     (lambda m: m["publishingInformation"]["locales"]["en-GB"].update(description="A helpful skill."),

@@ -65,7 +65,7 @@ def test_the_locale_option_overrides_the_transcripts_own(tmp_path):
 
 
 @pytest.mark.parametrize("text, problem", [
-    ("hello\n", "a line must start with '>', '<', '#' or '@locale'"),
+    ("hello\n", "a line must start with '>', '<', '#', '@locale' or '@device'"),
     ("< Welcome\n", "an expectation before anything was said"),
     ("> hi\n< [colour] red\n", "unknown check [colour]"),
     ("> hi\n< [card]\n", "[card] needs a value"),
@@ -76,3 +76,15 @@ def test_a_malformed_transcript_is_refused_with_its_line(tmp_path, text, problem
     script.write_text(text)
     with pytest.raises(TranscriptError, match=r"broken\.txt:\d+: " + problem.replace("[", r"\[").replace("]", r"\]")):
         parse_transcript(script)
+
+
+def test_a_screen_expectation_fails_on_a_speaker_and_holds_on_a_show(tmp_path):
+    script = tmp_path / "screen.txt"
+    script.write_text("> open back twitch helper\n< [screen] Is this serious?\n")
+    on_speaker = run_transcript(script)
+    assert len(on_speaker.failures) == 1 and "[screen]" in on_speaker.failures[0]
+    script.write_text("@device echo_show_8\n> open back twitch helper\n< [screen] Is this serious?\n"
+                      "> touch is this serious?\n< [screen] [question] | Symptom check\n")
+    assert run_transcript(script).failures == []
+    script.write_text("@device echo_dot\n> open back twitch helper\n< [no-screen]\n")
+    assert run_transcript(script).failures == []

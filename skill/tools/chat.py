@@ -17,6 +17,10 @@ A transcript is a plain text file, so a conversation someone tried by hand becom
     < [not] 911                       the reply does not contain this
     < [name-free] YES                 the skill's CanFulfillIntentRequest answer
     < [timer] 15 minutes              a timer was set this turn
+
+With ``--screen`` the device is an Echo Show 8: each reply's screen (its APL document's datasource)
+is printed under the speech, and ``touch LABEL`` (typed, or ``> touch next`` in a transcript)
+presses that button on the screen, as a finger would.
 """
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -32,12 +36,16 @@ from xml.sax.saxutils import unescape
 
 from ..conversation.locales import DEFAULT_LOCALE
 from .devtools.alexa import LocalAlexa
-from .devtools.conversation import Exchange
+from .devtools.conversation import USER_EVENT, Exchange
 from .devtools.local_skill import LocalTimersApi, local_skill
 
 ENTITIES = {"&quot;": '"', "&apos;": "'"}
 BREAKS = re.compile(r'(?:\s*<break time="\d+(?:\.\d+)?m?s"\s*/>)+')
-CHECKS = {"open", "closed", "intent", "card", "reprompt", "not", "name-free", "timer"}
+CHECKS = {"open", "closed", "intent", "card", "reprompt", "not", "name-free", "timer", "screen", "no-screen"}
+SCREEN_DEVICE = "echo_show_8"  # --screen: a profile in devtools/envelopes/devices/
+EXECUTE_COMMANDS = "Alexa.Presentation.APL.ExecuteCommands"
+TOUCH = re.compile(r"touch\s+(\S.*)", re.IGNORECASE)
+ROW = "        "  # a screen's rows, under its "[screen: kind]" line
 
 
 # --------------------------------------------------------------------------- what a listener gets
@@ -85,6 +93,53 @@ def timers_set(timers: LocalTimersApi, since: int) -> list[str]:
     return found
 
 
+def screen_lines(said: Exchange) -> list[str]:
+    """What the screen shows after this reply, top to bottom as the documents lay it out, so a
+    chat on a screen device can be read without one; [] when the reply drew nothing."""
+    screen = said.screen
+    if screen is None:
+        return []
+    head = f"      [screen: {screen.get('kind')}] {screen.get('title', '')}"
+    if screen.get("progress_label"):
+        head += f" ({screen['progress_label']})"
+    rows = [screen.get("big", ""), screen.get("lines_title", ""), *(f"- {line}" for line in screen.get("lines", [])),
+            *screen.get("text", "").splitlines(), f"note: {screen['note']}" if screen.get("note") else ""]
+    countdown = countdown_text(said)
+    rows.append(f"countdown: {countdown}" if countdown else "")
+    for name in ("buttons", "hints"):
+        if screen.get(name):
+            rows.append(f"{name}: " + " | ".join(button["label"] for button in screen[name]))
+    return [head, *(ROW + row for row in rows if row)]
+
+
+def countdown_text(said: Exchange) -> str | None:
+    """A timed hold as "25 s (starts after 43.1 s, halfway at 12.5 s)". The times are what the
+    device does, not what the datasource says: the ExecuteCommands' delays summed (each is the
+    wait since the command before); its cues are the values that are not numbers, the first
+    starting the hold and the last ending it."""
+    countdown = (said.screen or {}).get("countdown")
+    if not countdown:
+        return None
+    cues, at = [], 0
+    for command in _commands((said.directive(EXECUTE_COMMANDS) or {}).get("commands", [])):
+        at += command.get("delay", 0)
+        if command.get("type") == "SetValue" and not str(command.get("value", "")).isdigit():
+            cues.append((at, str(command["value"])))
+    if not cues:
+        return f"{countdown['seconds']} s"
+    start = cues[0][0]
+    timings = [f"starts after {start / 1000:g} s", *(f"{cue.lower()} at {(when - start) / 1000:g} s"
+                                                      for when, cue in cues[1:-1])]
+    return f"{countdown['seconds']} s ({', '.join(timings)})"
+
+
+def _commands(commands: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """APL commands in the order a Sequential runs them, nested ones in place."""
+    for command in commands:
+        yield command
+        yield from _commands(command.get("commands", []))
+
+
 def show(said: Exchange, timers: list[str], out: TextIO) -> None:
     """Print one exchange as a listener (and a curious developer) would want it."""
     if said.heard is not None:
@@ -93,7 +148,8 @@ def show(said: Exchange, timers: list[str], out: TextIO) -> None:
         print(f"      · {said.request_type or 'not sent'}: {said.heard.intent}" + (f" [{slots}]" if slots else "")
               + f" ({how})", file=out)
     elif said.request_type is not None:
-        print(f"      · {said.request_type}", file=out)
+        touched = f" ({said.utterance})" if said.request_type == USER_EVENT else ""
+        print(f"      · {said.request_type}{touched}", file=out)
     if said.name_free:
         print(f"      · name-free answer: {said.name_free}", file=out)
     if said.status not in (None, 200):
@@ -103,6 +159,8 @@ def show(said: Exchange, timers: list[str], out: TextIO) -> None:
     card = card_text(said.response)
     if card:
         print("      card: " + card.replace("\n", "\n            "), file=out)
+    for line in screen_lines(said):
+        print(line, file=out)
     for timer in timers:
         print(f"      · timer set: {timer}", file=out)
     for note in said.notes:
@@ -131,9 +189,13 @@ class Speaker:
 # --------------------------------------------------------------------------- a turn
 
 def take_turn(alexa: LocalAlexa, timers: LocalTimersApi, utterance: str) -> tuple[Exchange, list[str]]:
-    """Say one thing (or a special: "(silence)", "(new visit)") and collect any timer it set."""
+    """Say one thing (or a special: "(silence)", "(new visit)", "touch LABEL") and collect any
+    timer it set."""
     before = len(timers.timers)
-    if utterance == "(silence)":
+    touched = TOUCH.fullmatch(utterance)
+    if touched:
+        said = touch(alexa, touched.group(1))
+    elif utterance == "(silence)":
         said = alexa.silence()
     elif utterance == "(new visit)":
         said = alexa.end_session("EXCEEDED_MAX_REPROMPTS", Exchange(utterance=utterance))
@@ -143,13 +205,37 @@ def take_turn(alexa: LocalAlexa, timers: LocalTimersApi, utterance: str) -> tupl
     return said, timers_set(timers, before)
 
 
+def touch(alexa: LocalAlexa, label: str) -> Exchange:
+    """Press the button or hint chip labelled `label` (case, spacing and a closing "?" ignored)
+    on the screen shown now. Without one nothing is sent, as tapping beside a button sends
+    nothing; the note lists what could be pressed instead."""
+    screen = alexa.screen or {}
+    buttons = [*screen.get("buttons", []), *screen.get("hints", [])]
+    for button in buttons:
+        if _label_key(button["label"]) == _label_key(label):
+            said = alexa.touch(*button["arguments"])
+            said.utterance = f"touch {button['label']}"
+            return said
+    said = Exchange(utterance=f"touch {label}")
+    if buttons:
+        said.notes.append(f"no '{label}' on the screen; buttons: " + " | ".join(b["label"] for b in buttons))
+    else:
+        said.notes.append("nothing on the screen to touch" + ("" if alexa.draws_screens else " (chat --screen draws one)"))
+    return said
+
+
+def _label_key(label: str) -> str:
+    return " ".join(label.casefold().rstrip("?!. ").split())
+
+
 def repl(alexa: LocalAlexa, timers: LocalTimersApi, speaker: Speaker | None, read: Callable[[str], str] = input,
          out: TextIO | None = None) -> int:
     """Type, hear, repeat. Ctrl-D (or Ctrl-C) leaves."""
     out = out or sys.stdout
     print(f"Offline chat with {alexa.invocation} ({alexa.locale}). Try 'open {alexa.invocation}' or "
           f"'ask {alexa.invocation} why is my back twitching'. (silence) = say nothing, (new visit) = come back "
-          "later, Ctrl-D = quit.", file=out)
+          "later, " + ("touch LABEL = press a button on the screen, " if alexa.draws_screens else "")
+          + "Ctrl-D = quit.", file=out)
     while True:
         try:
             utterance = read("you> ").strip()
@@ -194,7 +280,17 @@ class ScriptResult:
 
 def parse_transcript(path: Path) -> tuple[str | None, list[ScriptLine]]:
     """(locale named by @locale, the turns with their expectations)."""
+    return _parse(path)[:2]
+
+
+def transcript_device(path: Path) -> str | None:
+    """The device profile named by @device (``@device echo_show_8``: the person has a screen)."""
+    return _parse(path)[2]
+
+
+def _parse(path: Path) -> tuple[str | None, list[ScriptLine], str | None]:
     locale: str | None = None
+    device: str | None = None
     turns: list[ScriptLine] = []
     for number, raw in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
         line = raw.strip()
@@ -204,6 +300,10 @@ def parse_transcript(path: Path) -> tuple[str | None, list[ScriptLine]]:
             if turns:
                 raise TranscriptError(f"{path}:{number}: @locale must come before the first turn")
             locale = line.split(None, 1)[1].strip()
+        elif line.startswith("@device "):
+            if turns:
+                raise TranscriptError(f"{path}:{number}: @device must come before the first turn")
+            device = line.split(None, 1)[1].strip()
         elif line.startswith(">"):
             turns.append(ScriptLine(number, line[1:].strip()))
         elif line.startswith("<"):
@@ -211,8 +311,8 @@ def parse_transcript(path: Path) -> tuple[str | None, list[ScriptLine]]:
                 raise TranscriptError(f"{path}:{number}: an expectation before anything was said")
             turns[-1].expectations.append(_expectation(path, number, line[1:].strip()))
         else:
-            raise TranscriptError(f"{path}:{number}: a line must start with '>', '<', '#' or '@locale'")
-    return locale, turns
+            raise TranscriptError(f"{path}:{number}: a line must start with '>', '<', '#', '@locale' or '@device'")
+    return locale, turns, device
 
 
 def _expectation(path: Path, number: int, text: str) -> Expectation:
@@ -222,7 +322,7 @@ def _expectation(path: Path, number: int, text: str) -> Expectation:
     check, value = tagged.group(1), tagged.group(2).strip()
     if check not in CHECKS:
         raise TranscriptError(f"{path}:{number}: unknown check [{check}] (known: {', '.join(sorted(CHECKS))})")
-    if check not in ("open", "closed") and not value:
+    if check not in ("open", "closed", "no-screen") and not value:
         raise TranscriptError(f"{path}:{number}: [{check}] needs a value")
     return Expectation(number, check, value)
 
@@ -240,12 +340,26 @@ def failure(expectation: Expectation, said: Exchange, timers: list[str]) -> str 
         "intent": (expectation.value in _intent_names(said), f"understood as {sorted(_intent_names(said))}"),
         "name-free": (said.name_free == expectation.value, f"name-free answer: {said.name_free}"),
         "timer": (any(_contains(t, expectation.value) for t in timers), f"timers set: {timers}"),
+        "screen": (_contains(screen_words(said), expectation.value), f"the screen shows: {screen_words(said)!r}"),
+        "no-screen": (said.screen is None, f"the reply drew a screen: {screen_words(said)!r}"),
     }
     held, happened = actual[expectation.check]
     if held:
         return None
     label = expectation.check if expectation.check != "says" else "the reply contains"
     return f"expected [{label}] {expectation.value!r}; {happened}"
+
+
+def screen_words(said: Exchange) -> str:
+    """Everything the reply's screen shows, as one line: kind, title, step, texts, buttons."""
+    screen = said.screen
+    if screen is None:
+        return ""
+    parts = [f"[{screen.get('kind')}]", screen.get("title", ""), screen.get("progress_label", ""),
+             screen.get("big", ""), screen.get("text", ""), screen.get("note", ""), screen.get("lines_title", ""),
+             *screen.get("lines", []), *(b["label"] for b in screen.get("buttons", [])),
+             *(b["label"] for b in screen.get("hints", []))]
+    return " | ".join(part for part in parts if part)
 
 
 def _contains(text: str, wanted: str) -> bool:
@@ -257,17 +371,22 @@ def _intent_names(said: Exchange) -> set[str]:
 
 
 def run_transcript(path: Path, locale: str | None = None, out: TextIO | None = None,
-                   content_dir: Path | None = None, model_dir: Path | None = None) -> ScriptResult:
-    """Play a transcript through the local skill; failures name the line and what was heard."""
-    named, turns = parse_transcript(path)
+                   content_dir: Path | None = None, model_dir: Path | None = None,
+                   device: str | None = None) -> ScriptResult:
+    """Play a transcript through the local skill; failures name the line and what was heard.
+    `device` (a profile in devtools/envelopes/devices/) puts a screen in front of the person."""
+    named, turns, named_device = _parse(path)
     result = ScriptResult(Path(path))
-    with local_skill(locale or named or DEFAULT_LOCALE, content_dir, model_dir) as (alexa, timers):
+    device = device or named_device
+    with local_skill(locale or named or DEFAULT_LOCALE, content_dir, model_dir, device=device) as (alexa, timers):
         for turn in turns:
             said, set_now = take_turn(alexa, timers, turn.utterance)
             result.turns += 1
             if out is not None:
                 print(f"you> {turn.utterance}", file=out)
                 show(said, set_now, out)
+            if TOUCH.fullmatch(turn.utterance) and said.request_type is None:
+                result.failures.append(f"{path}:{turn.line}: {said.notes[-1]}")
             for expectation in turn.expectations:
                 problem = failure(expectation, said, set_now)
                 if problem:
@@ -277,22 +396,25 @@ def run_transcript(path: Path, locale: str | None = None, out: TextIO | None = N
     return result
 
 
-def chat_command(locale: str | None, scripts: list[Path], speak: bool, out: TextIO | None = None) -> int:
-    """The CLI's entry: play each script (exit 1 on any failure), or talk until Ctrl-D."""
+def chat_command(locale: str | None, scripts: list[Path], speak: bool, out: TextIO | None = None,
+                 screen: bool = False) -> int:
+    """The CLI's entry: play each script (exit 1 on any failure), or talk until Ctrl-D; `screen`
+    talks through an Echo Show 8 instead of a speaker, to see and touch what it shows."""
     out = out or sys.stdout
+    device = SCREEN_DEVICE if screen else None
     if scripts:
-        return _play_scripts(scripts, locale, out)
+        return _play_scripts(scripts, locale, out, device)
     locale = locale or DEFAULT_LOCALE
-    with local_skill(locale) as (alexa, timers):
+    with local_skill(locale, device=device) as (alexa, timers):
         speaker = Speaker(locale, out) if speak else None
         return repl(alexa, timers, speaker, out=out)
 
 
-def _play_scripts(scripts: list[Path], locale: str | None, out: TextIO) -> int:
+def _play_scripts(scripts: list[Path], locale: str | None, out: TextIO, device: str | None) -> int:
     failed = 0
     for path in scripts:
         try:
-            result = run_transcript(path, locale, out)
+            result = run_transcript(path, locale, out, device=device)
         except TranscriptError as exc:
             print(f"transcript error: {exc}", file=sys.stderr)
             return 2

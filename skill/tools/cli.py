@@ -2,7 +2,7 @@
 
     backtwitch serve [--bind HOST:PORT]          the skill behind gunicorn
     backtwitch validate [--content D --model D]  content and interaction models, fully checked
-    backtwitch chat [--locale L] [--script F] [--speak]   talk to the skill offline
+    backtwitch chat [--locale L] [--script F] [--speak] [--screen]   talk to the skill offline
     backtwitch package --endpoint https://HOST/alexa [--out DIR]   the ASK CLI skill-package/
     backtwitch nlu-eval [--locale L ...] [--model D] [--export DIR]   held-out NLU evaluation
     backtwitch snapshot --out FILE [--content D --model D]   words compiled for a fast start
@@ -47,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--script", type=Path, action="append", default=[], metavar="FILE",
                       help="play this transcript and check its expectations (repeatable); exit 1 on a failure")
     chat.add_argument("--speak", action="store_true", help="read replies aloud with espeak-ng, when installed")
+    chat.add_argument("--screen", action="store_true",
+                      help="talk through an Echo Show 8: print each reply's screen; 'touch LABEL' presses a button")
     chat.set_defaults(run=chat_command)
 
     package = commands.add_parser("package", help="write and check the ASK CLI skill-package/")
@@ -133,7 +135,7 @@ def chat_command(args: argparse.Namespace) -> int:
     """Imported late: the chat pulls in the whole app, which `serve` must not build twice."""
     from .chat import chat_command as chat
 
-    return chat(args.locale, args.script, args.speak)
+    return chat(args.locale, args.script, args.speak, screen=args.screen)
 
 
 def package_command(args: argparse.Namespace) -> int:

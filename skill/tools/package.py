@@ -3,7 +3,7 @@
 The package is generated, never edited: skill.json comes from the store listing in content
 (name, summary, description with the health disclaimer, example phrases, keywords, per locale),
 the endpoint given on the command line, and what the code needs (the timers permission, the
-SKILL_DISABLED event, the CanFulfillIntentRequest interface); each locale's model is en-US.json
+SKILL_DISABLED event, the CanFulfillIntentRequest and APL interfaces); each locale's model is en-US.json
 or the model generated from its overrides. `validate_package` reads the written files back, so
 it checks exactly what `ask deploy` would upload.
 """
@@ -23,7 +23,22 @@ from .validation.model import example_phrase_problems, model_problems
 CATEGORY = "HEALTH_AND_FITNESS"
 CERTIFICATE_TYPES = ("Trusted", "Wildcard", "SelfSigned")
 EVENTS = ("SKILL_DISABLED",)  # SkillDisabledHandler deletes the user's data
-INTERFACES = ("CAN_FULFILL_INTENT_REQUEST",)  # handlers/name_free.py
+INTERFACES = {  # what each declared interface is for, as a missing one is reported
+    "CAN_FULFILL_INTENT_REQUEST": "the skill answers name-free requests (handlers/name_free.py)",
+    "ALEXA_PRESENTATION_APL": "screens are sent only to devices that list Alexa.Presentation.APL (conversation/apl.py)",
+}
+# The viewport profiles the documents (skill/conversation/apl/*.json) are laid out for, as the
+# alexa-viewport-profiles package and the ASK SDK size them (width and height in dp; size classes
+# XSMALL < 600, SMALL 600-959, MEDIUM 960-1279, LARGE 1280-1919, XLARGE 1920 and up): an Echo Spot,
+# an Echo Show 5, the first Echo Show, an Echo Show 8 or 10 (1280 x 800), an Echo Show 15, a Fire TV.
+VIEWPORTS = (
+    ("hubRoundSmall", "HUB", "ROUND", (480, 599), (480, 599)),
+    ("hubLandscapeSmall", "HUB", "RECTANGLE", (960, 1279), (480, 599)),
+    ("hubLandscapeMedium", "HUB", "RECTANGLE", (960, 1279), (600, 959)),
+    ("hubLandscapeLarge", "HUB", "RECTANGLE", (1280, 1919), (600, 959)),
+    ("hubLandscapeXLarge", "HUB", "RECTANGLE", (1920, 2560), (960, 1279)),
+    ("tvLandscapeXLarge", "TV", "RECTANGLE", (960, 960), (540, 540)),
+)
 PERMISSIONS = (TIMERS_SCOPE,)  # handlers/routine.py sets the heat-or-cold timer
 DISCLAIMER_WORDS = "not medical advice"
 # Where each locale's listing is offered; Alexa's en-AU model also serves New Zealand.
@@ -102,11 +117,20 @@ def skill_manifest(contents: dict[str, LocaleContent], models: dict[str, dict[st
                 "distributionMode": "PUBLIC",
             },
             "privacyAndCompliance": _privacy(locales, privacy_policy_url),
-            "apis": {"custom": {"endpoint": endpoint_json, "interfaces": [{"type": t} for t in INTERFACES]}},
+            "apis": {"custom": {"endpoint": endpoint_json, "interfaces": _interfaces()}},
             "permissions": [{"name": scope} for scope in PERMISSIONS],
             "events": {"endpoint": endpoint_json, "subscriptions": [{"eventName": name} for name in EVENTS]},
         }
     }
+
+
+def _interfaces() -> list[dict[str, Any]]:
+    """Each interface the code uses; APL with the viewports its documents are designed for. Without
+    APL declared Alexa never lists Alexa.Presentation.APL in a request, so no screen is ever sent."""
+    viewports = [{"mode": mode, "shape": shape, "minWidth": width[0], "maxWidth": width[1],
+                  "minHeight": height[0], "maxHeight": height[1]} for _, mode, shape, width, height in VIEWPORTS]
+    return [{"type": name, **({"supportedViewports": viewports} if name == "ALEXA_PRESENTATION_APL" else {})}
+            for name in INTERFACES]
 
 
 def _listing(content: LocaleContent) -> dict[str, Any]:
@@ -216,8 +240,11 @@ def _declaration_problems(manifest: dict[str, Any], custom: dict[str, Any], even
           for scope in PERMISSIONS if scope not in granted),
         *(f"manifest.events.subscriptions: {name} is missing (disabling must delete the user's data)"
           for name in EVENTS if name not in subscribed),
-        *(f"manifest.apis.custom.interfaces: {name} is missing (the skill answers name-free requests)"
-          for name in INTERFACES if name not in declared),
+        *(f"manifest.apis.custom.interfaces: {name} is missing ({why})"
+          for name, why in INTERFACES.items() if name not in declared),
+        *("manifest.apis.custom.interfaces: ALEXA_PRESENTATION_APL lists no supportedViewports"
+          for i in custom.get("interfaces") or [] if i.get("type") == "ALEXA_PRESENTATION_APL"
+          and not i.get("supportedViewports")),
     ]
 
 

@@ -25,6 +25,7 @@ Post = Callable[[bytes, dict[str, str]], tuple[int, dict[str, Any]]]
 LAUNCH_WORDS = r"open|launch|start|begin|load|run|play|use|talk to"
 ONE_SHOT_WORDS = r"ask|tell"
 ONE_SHOT_JOINERS = r"to|about|for|if|whether"
+APL_INTERFACE = "Alexa.Presentation.APL"
 
 
 @dataclass
@@ -52,6 +53,7 @@ class LocalAlexa:
         self.session: Session | None = None
         self.permission_token: str | None = None
         self.invocation = language_model(model)["invocationName"]
+        self.screen: dict[str, Any] | None = None  # what the device shows now (Exchange.screen), for touches
 
     @property
     def locale(self) -> str:
@@ -60,6 +62,12 @@ class LocalAlexa:
     @property
     def skill_id(self) -> str:
         return self.conversation.skill_id
+
+    @property
+    def draws_screens(self) -> bool:
+        """Whether the device profile says it can draw APL (only then does the skill send screens)."""
+        device = (self.conversation.device or {}).get("System", {}).get("device", {})
+        return APL_INTERFACE in device.get("supportedInterfaces", {})
 
     @property
     def sent(self) -> list[dict[str, Any]]:
@@ -93,6 +101,16 @@ class LocalAlexa:
             said.replayed = self.session.reprompt
             return said
         return self.end_session("EXCEEDED_MAX_REPROMPTS", said)
+
+    def touch(self, *arguments: str) -> Exchange:
+        """A finger on a button of the screen: the UserEvent its SendEvent sends. It goes through
+        the session like words (or opens one, as Alexa does for a touch after the session ended),
+        so an open dialog and the reprompt are carried on from the reply it gets."""
+        if self.session is None:
+            self.session = Session()
+        said = self.conversation.touch(*arguments)
+        self._after(said)
+        return said
 
     def end_session(self, reason: str, said: Exchange | None = None) -> Exchange:
         """The session ends without the skill ending it: Alexa sends SessionEndedRequest."""
@@ -165,7 +183,10 @@ class LocalAlexa:
         return said
 
     def _after(self, said: Exchange) -> None:
-        """Carry the session on, or close it; note an elicitation or a permission question."""
+        """Carry the session on, or close it; note an elicitation or a permission question. The
+        screen keeps the last document drawn; a session closed without a new one leaves none."""
+        if said.screen is not None or self.conversation.session_id is None:
+            self.screen = said.screen
         if self.conversation.session_id is None:
             self.session = None
         elif self.session is not None:
