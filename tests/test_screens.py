@@ -437,3 +437,48 @@ def test_a_screen_too_big_for_the_response_is_a_validation_problem():
     huge = replace(welcome_screen(content, "help"), text="twitch " * 3000)
     (problem,) = apl_check.screen_problems("help", huge)
     assert "over 16000" in problem
+
+
+# --- "show my answers": the one way answers reach a screen besides the agreed notes -------------
+
+def test_show_my_answers_mid_check_lists_them_and_the_same_question_goes_on(talk):
+    conversation = talk(device=SHOW)
+    conversation.ask("IsItSeriousIntent")
+    for label in ("No", "No", "One to two weeks"):
+        asked = press(conversation, label)
+    shown = conversation.ask("ShowAnswersIntent")
+    screen = screen_of(shown)
+    assert "Here are your answers so far" in shown.speech and "How long: 10 days" in shown.speech
+    assert screen["lines_title"] == "Your answers"
+    assert screen["lines"] == ["Bladder, bowel or groin signs: no", "Fall, both legs, stroke, breathing or chest signs: no",
+                               "How long: 10 days"]
+    assert labels(screen) == labels(screen_of(asked)) == ["Yes", "No", "Not sure"]
+    assert screen_of(asked)["text"] in shown.speech, "the pending question is asked again"
+    after = press(conversation, "No")
+    assert screen_of(after)["kind"] == "question" and "lines" not in screen_of(after)
+    assert "numbness" in after.speech.lower(), "the check went on to the next question"
+
+
+def test_show_my_answers_after_the_outcome_keeps_the_notes_offer(talk):
+    conversation = talk(device=SHOW)
+    conversation.ask("IsItSeriousIntent")
+    for label in ("No", "No", "Less than a week", "No", "Yes", "No"):
+        turn = press(conversation, label)
+    while "notes" not in turn.speech.lower():
+        turn = press(conversation, "Yes")
+    shown = conversation.ask("ShowAnswersIntent")
+    assert "Numbness, tingling or spreading pain: yes" in screen_of(shown)["lines"]
+    assert shown.speech.endswith(turn.speech[turn.speech.rindex("Shall I put"):])
+    notes = press(conversation, "Yes")
+    assert notes.card and "Your answers" in notes.card.get("text", "")
+
+
+def test_show_my_answers_on_a_speaker_says_them_and_with_none_says_how_to_start(talk):
+    conversation = talk(device=DOT)
+    conversation.ask("IsItSeriousIntent")
+    conversation.ask("AMAZON.NoIntent")
+    said_back = conversation.ask("ShowAnswersIntent")
+    assert "Bladder, bowel or groin signs: no" in said_back.speech and apl_directives(said_back) == []
+    assert said_back.microphone_open
+    nothing = talk(device=DOT).ask("ShowAnswersIntent")
+    assert "no check answers to show" in nothing.speech and nothing.microphone_open

@@ -63,6 +63,7 @@ from .handlers.screening import (
     PrivacyHandler,
     ScreeningCommandHandler,
     ScreeningHandler,
+    ShowAnswersHandler,
 )
 from .handlers.touch import TouchInterceptor
 from .handlers.user_data import DeleteDataAnswerHandler, DeleteDataHandler
@@ -89,7 +90,7 @@ NAME_FREE_INTENTS = frozenset({*TOPIC_INTENTS, "CauseIntent", "IsItSeriousIntent
 # our name stays with Alexa's own answer; the rest mean something only inside a conversation.
 NOT_NAME_FREE_INTENTS = frozenset({"EmergencyIntent", "ExplainQuestionIntent", "GoToStepIntent", "WhereAmIIntent",
                                    "StepsLeftIntent", "DeleteDataIntent", "ChangeAnswerIntent",
-                                   "PrivacyIntent"})
+                                   "PrivacyIntent", "ShowAnswersIntent"})
 
 
 def build_skill(content: Content, store: AbstractPersistenceAdapter, catalog: SlotCatalogs | SlotCatalog,
@@ -129,6 +130,7 @@ def request_handlers(catalog: SlotCatalogs | SlotCatalog, timers: TimersClient |
         OutcomeFollowUpHandler(),
         ChangeAnswerHandler(catalog),
         PrivacyHandler(catalog),
+        ShowAnswersHandler(catalog),
         # The relief routine: answers to its own questions first, then its commands, which
         # mean routine things only while it is in the session (see handlers/routine.py).
         TimerPermissionResponseHandler(timers),

@@ -135,6 +135,13 @@ def answers_screen(content: LocaleContent, title: str, answers: list[str], said:
                   lines_title=content.say(content.screen["answers_title"]), hints=hint_chips(content))
 
 
+def with_answers(content: LocaleContent, screen: Screen, answers: list[str]) -> Screen:
+    """The same screen (its question or offer and buttons) with the answers listed above it:
+    shown because the person asked to see them."""
+    return replace(screen, kind=Kind.OUTCOME, lines=tuple(answers),
+                   lines_title=content.say(content.screen["answers_title"]))
+
+
 def emergency_screen(content: LocaleContent) -> Screen:
     """The number in very large text and what to do; nothing else to read or touch."""
     number = content.values["emergency_number"]  # "000, or 111 in New Zealand": the text says it all

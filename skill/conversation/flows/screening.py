@@ -234,10 +234,33 @@ def notes_reply(content: LocaleContent, answers: dict[str, Any], send: bool) -> 
         reply.card_title = content.say(texts["notes_card_title"])
         reply.card_text = appointment_notes(content, state, evaluate(content.screening.rules, state.answers))
         reply.card_standard = True
-        answers_shown = [f"{question.card_label}: {answer_text(content.screening, state.answers.get(question.id))}"
-                         for question in content.screening.questions]
-        reply.screen = answers_screen(content, reply.card_title, answers_shown, speech)
+        reply.screen = answers_screen(content, reply.card_title, answer_lines(content, answers, every=True), speech)
     return reply, AnythingElse()
+
+
+def answer_lines(content: LocaleContent, answers: dict[str, Any], every: bool = False) -> list[str]:
+    """ "Weakness or shrinking muscles: not sure" for each answered question (each question, ``every``)."""
+    screening = content.screening
+    return [f"{question.card_label}: {answer_text(screening, answers.get(question.id))}"
+            for question in screening.questions if every or question.id in answers]
+
+
+def answers_said(content: LocaleContent, answers: dict[str, Any]) -> str:
+    """The answers so far as one spoken text, a short sentence each."""
+    listed = " ".join(f"{line}." for line in answer_lines(content, answers))
+    return content.say(content.screening.texts["answers_so_far"], answer_list=listed)
+
+
+def follow_up_again(content: LocaleContent, pending: OutcomeMore | NotesOffer, lead: list[Segment]) -> Reply:
+    """The question an outcome follow-up waits for, asked again after ``lead``."""
+    texts = content.screening.texts
+    if isinstance(pending, OutcomeMore):
+        question = reprompt = content.say(texts["outcome_more"])
+    else:
+        question, reprompt = content.say(texts["notes_offer"]), content.say(texts["notes_offer_reprompt"])
+    speech: list[Segment] = [*lead, question]
+    return Reply(speech=speech, reprompt=[reprompt],
+                 screen=outcome_screen(content, recommendation(content, pending.answers), speech, pending))
 
 
 def _unsure_note(content: LocaleContent, unsure: list[Question]) -> str:

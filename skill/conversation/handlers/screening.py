@@ -25,8 +25,11 @@ from ..flows.screening import (
     YES,
     ScreeningState,
     advance,
+    answer_lines,
     answer_text,
+    answers_said,
     emergency_reply,
+    follow_up_again,
     last_answered,
     notes_reply,
     outcome_chunk,
@@ -34,6 +37,7 @@ from ..flows.screening import (
     record,
 )
 from ..reply import Reply, Segment
+from ..screens import with_answers
 from ..slots import SlotCatalog, SlotCatalogs, heard_value, parse_duration_days, resolved_id, slot_of
 from .base import IntentHandler, Turn, intent_name
 
@@ -63,10 +67,13 @@ class ScreeningTurn:
         reply, pending, finished = advance(self.content, self.state, lead)
         return self.finish(reply, pending, finished)
 
-    def ask_again(self, lead: list[Segment]):
-        """Ask the pending question again (after a stray answer, "repeat", "what do you mean")."""
+    def ask_again(self, lead: list[Segment], shown: list[str] | None = None):
+        """Ask the pending question again (after a stray answer, "repeat", "what do you mean");
+        ``shown``: answers the person asked to see, listed above the question on a screen."""
         question = self.asked or self._first_open_question()
         reply, pending = question_reply(self.content, question, lead)
+        if shown and reply.screen is not None:
+            reply.screen = with_answers(self.content, reply.screen, shown)
         return self.finish(reply, pending, finished=False)
 
     def finish(self, reply: Reply, pending: Pending, finished: bool):
@@ -394,6 +401,34 @@ class PrivacyHandler(IntentHandler):
             return screening.ask_again([privacy])
         reply, _ = ask(screening.content, "anything_else", "anything_else_reprompt", opening=[privacy])
         return screening.turn.respond(reply, AnythingElse())
+
+
+class ShowAnswersHandler(IntentHandler):
+    """"Show my answers": the check's answers so far, said and (on a screen) listed, then the
+    question or offer that was waiting. The person asked, so a shared screen may show them;
+    nothing else ever does (the outcome screen shows only the advice)."""
+
+    intent_names = ("ShowAnswersIntent",)
+
+    def __init__(self, catalog: SlotCatalogs | SlotCatalog):
+        self.catalog = catalog
+
+    def handle(self, handler_input: HandlerInput):
+        screening = ScreeningTurn(Turn(handler_input), self.catalog)
+        content, pending = screening.content, screening.turn.pending
+        if screening.asked is not None:
+            answers = screening.state.answers
+            lead: list[Segment] = [answers_said(content, answers)] if answers else []
+            return screening.ask_again(lead, shown=answer_lines(content, answers))
+        if isinstance(pending, (OutcomeMore, NotesOffer)):
+            reply = follow_up_again(content, pending, [answers_said(content, pending.answers)])
+            if reply.screen is not None:
+                reply.screen = with_answers(content, reply.screen, answer_lines(content, pending.answers))
+            return screening.turn.respond(reply, pending)
+        texts = content.screening.texts
+        reply = Reply(speech=[content.say(texts["no_answers_to_show"])],
+                      reprompt=[content.say(texts["no_answers_to_show_reprompt"])])
+        return screening.turn.respond(reply, None)
 
 
 class ExplainOutsideScreeningHandler(IntentHandler):
