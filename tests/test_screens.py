@@ -356,13 +356,19 @@ def test_the_outcome_screen_shows_the_advice_and_only_the_agreed_notes_show_the_
     assert "Weakness or shrinking muscles: yes" in notes["lines"]
 
 
-def test_declining_the_notes_shows_no_answers(talk):
+def to_the_notes_offer(talk: Callable[..., Conversation]) -> tuple[Conversation, Exchange]:
+    """A check by touch with numbness (a red flag), through the outcome to "shall I put notes...?"."""
     conversation = talk(device=SHOW)
     conversation.ask("IsItSeriousIntent")
     for label in ("No", "No", "Less than a week", "No", "Yes", "No"):
         turn = press(conversation, label)
     while "notes" not in turn.speech.lower():
         turn = press(conversation, "Yes")
+    return conversation, turn
+
+
+def test_declining_the_notes_shows_no_answers(talk):
+    conversation, _ = to_the_notes_offer(talk)
     declined = screen_of(press(conversation, "No"))
     assert "lines_title" not in declined and ": yes" not in json.dumps(declined).lower()
 
@@ -460,12 +466,7 @@ def test_show_my_answers_mid_check_lists_them_and_the_same_question_goes_on(talk
 
 
 def test_show_my_answers_after_the_outcome_keeps_the_notes_offer(talk):
-    conversation = talk(device=SHOW)
-    conversation.ask("IsItSeriousIntent")
-    for label in ("No", "No", "Less than a week", "No", "Yes", "No"):
-        turn = press(conversation, label)
-    while "notes" not in turn.speech.lower():
-        turn = press(conversation, "Yes")
+    conversation, turn = to_the_notes_offer(talk)
     shown = conversation.ask("ShowAnswersIntent")
     assert "Numbness, tingling or spreading pain: yes" in screen_of(shown)["lines"]
     assert shown.speech.endswith(turn.speech[turn.speech.rindex("Shall I put"):])
