@@ -1,6 +1,6 @@
 """A Screen as APL: the document for its kind, its datasource, and the countdown's commands.
 
-The documents (``apl/<kind>.json``) hold layout only; every word comes in the datasource from
+The documents (``apl_documents/<kind>.json``) hold layout only; every word comes in the datasource from
 content.  Each is sent only to a device whose request lists ``Alexa.Presentation.APL`` among
 its supported interfaces; the token names the kind, so a touch on it (a UserEvent) says which
 screen it came from (``handlers/touch.py``).  The countdown of a timed hold is a sequence of
@@ -19,7 +19,7 @@ from ask_sdk_model.interfaces.alexa.presentation.apl import ExecuteCommandsDirec
 
 from .screen import Countdown, Kind, Screen
 
-DOCUMENTS_DIR = Path(__file__).with_name("apl")
+DOCUMENTS_DIR = Path(__file__).with_name("apl_documents")
 TOKEN_PREFIX = "backtwitch."
 INTERFACE = "Alexa.Presentation.APL"
 

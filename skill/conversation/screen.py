@@ -13,7 +13,7 @@ from typing import Any
 
 
 class Kind(StrEnum):
-    """One APL document per kind (``skill/conversation/apl/<kind>.json``)."""
+    """One APL document per kind (``skill/conversation/apl_documents/<kind>.json``)."""
 
     ANSWER = "answer"  # answers, welcome, help: title, text, hint chips or yes/no
     ROUTINE = "routine"  # step N of 6, the instruction, the guard-rail, progress, countdown

@@ -27,7 +27,7 @@ INTERFACES = {  # what each declared interface is for, as a missing one is repor
     "CAN_FULFILL_INTENT_REQUEST": "the skill answers name-free requests (handlers/name_free.py)",
     "ALEXA_PRESENTATION_APL": "screens are sent only to devices that list Alexa.Presentation.APL (conversation/apl.py)",
 }
-# The viewport profiles the documents (skill/conversation/apl/*.json) are laid out for, as the
+# The viewport profiles the documents (skill/conversation/apl_documents/*.json) are laid out for, as the
 # alexa-viewport-profiles package and the ASK SDK size them (width and height in dp; size classes
 # XSMALL < 600, SMALL 600-959, MEDIUM 960-1279, LARGE 1280-1919, XLARGE 1920 and up): an Echo Spot,
 # an Echo Show 5, the first Echo Show, an Echo Show 8 or 10 (1280 x 800), an Echo Show 15, a Fire TV.
