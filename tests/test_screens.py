@@ -16,6 +16,7 @@ from typing import Any, Callable
 import pytest
 
 from skill.conversation import apl
+from skill.conversation.flows import answers as answers_flow
 from skill.conversation.screen import Kind
 from skill.tools.devtools.conversation import Conversation, Exchange
 from skill.conversation.content import read_locales
@@ -483,3 +484,15 @@ def test_show_my_answers_on_a_speaker_says_them_and_with_none_says_how_to_start(
     assert said_back.microphone_open
     nothing = talk(device=DOT).ask("ShowAnswersIntent")
     assert "no check answers to show" in nothing.speech and nothing.microphone_open
+
+
+def test_a_failure_mid_turn_gets_the_apology_with_a_screen_that_says_it(talk, monkeypatch):
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(answers_flow, "topic_screen", broken)
+    turn = talk(device=SHOW).ask("WhyTwitchingIntent")
+    assert turn.status == 200 and "something went wrong" in turn.speech and turn.microphone_open
+    screen = screen_of(turn)
+    assert [d["type"] for d in apl_directives(turn)] == [RENDER]
+    assert "something went wrong" in screen["text"].lower() and labels(screen, "hints")

@@ -14,7 +14,7 @@ from ..apl import directives as screen_directives
 from ..apl import supports_apl
 from ..content import Content
 from ..reply import Reply, render
-from ..screens import welcome_screen
+from ..screens import screen_for
 
 log = logging.getLogger(__name__)
 
@@ -40,5 +40,5 @@ class ApologiseOnErrorHandler(AbstractExceptionHandler):
         reply = Reply(speech=[content.phrase("error")], reprompt=[content.phrase("error_reprompt")])
         if supports_apl(envelope):
             handler_input.response_builder.response.directives = None  # a failed handler's half-built screen
-            reply.directives.extend(screen_directives(welcome_screen(content, "help")))
+            reply.directives.extend(screen_directives(screen_for(content, reply, None)))
         return render(reply, handler_input.response_builder, content.pronounce)
