@@ -18,7 +18,9 @@ import pytest
 from skill.conversation import apl
 from skill.conversation.flows import answers as answers_flow
 from skill.conversation.screen import Kind
+from skill.conversation.alexa_api import TIMERS_SCOPE
 from skill.tools.devtools.conversation import Conversation, Exchange
+from skill.tools.devtools.local_skill import LocalTimersApi
 from skill.conversation.content import read_locales
 from skill.tools.validation import apl_check
 from skill.tools.validation.speech import LongestWords
@@ -263,7 +265,8 @@ def test_each_routine_step_shows_progress_its_instruction_and_guard_rail(talk):
         assert screen["progress_label"] == f"Step {number} of 6"
         assert step.card in screen["text"]
         assert screen.get("note") == (step.safety.card if step.safety else None)
-        assert labels(screen) == ["Back", "Repeat", "Next"]
+        expected = ["Back", "Yes", "No", "Next"] if step.timer else ["Back", "Repeat", "Next"]
+        assert labels(screen) == expected, "a timer offer is answered yes or no, or passed with next"
         for _ in range(step.part_count):
             turn = press(conversation, "Next")
 
@@ -496,3 +499,19 @@ def test_a_failure_mid_turn_gets_the_apology_with_a_screen_that_says_it(talk, mo
     screen = screen_of(turn)
     assert [d["type"] for d in apl_directives(turn)] == [RENDER]
     assert "something went wrong" in screen["text"].lower() and labels(screen, "hints")
+
+
+def test_yes_on_the_timer_offer_sets_the_timer_by_touch_as_by_voice(talk):
+    timers = LocalTimersApi()
+    timers.start()
+    try:
+        conversation = talk(device=SHOW)
+        conversation.api_endpoint = timers.endpoint
+        conversation.granted.add(TIMERS_SCOPE)
+        offer = conversation.ask("GoToStepIntent", number="4")
+        assert labels(screen_of(offer)) == ["Back", "Yes", "No", "Next"] and "timer" in offer.speech
+        done = press(conversation, "Yes")
+        assert len(timers.timers) == 1 and "timer is running" in done.speech
+        assert screen_of(done)["kind"] == "routine" and labels(screen_of(done)) == ["Back", "Repeat", "Next"]
+    finally:
+        timers.stop()

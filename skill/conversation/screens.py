@@ -40,7 +40,7 @@ def screen_for(content: LocaleContent, reply: Reply, pending: Pending) -> Screen
     if isinstance(pending, (RoutineNext, TimerOffer)):
         part = pending.part if isinstance(pending, RoutineNext) else content.routine.step(pending.step).part_count
         if 1 <= pending.step <= content.routine.total:
-            return routine_screen(content, pending.step, part)
+            return routine_screen(content, pending.step, part, timer_offer=isinstance(pending, TimerOffer))
     return answer_screen(content, reply, pending)
 
 
@@ -100,20 +100,27 @@ def question_screen(content: LocaleContent, question_id: str, asked: str) -> Scr
     return Screen(Kind.QUESTION, content.say(content.screen["check_title"]), asked, buttons=tuple(buttons))
 
 
-def routine_screen(content: LocaleContent, number: int, part: int, countdown: Countdown | None = None) -> Screen:
+def routine_screen(content: LocaleContent, number: int, part: int, countdown: Countdown | None = None,
+                   timer_offer: bool = False) -> Screen:
     """Step N of the routine: its title, the instruction for the part the voice is on, the
-    guard-rail line, progress, back / repeat / next, and the hold's countdown if one is running."""
+    guard-rail line, progress, back / repeat / next (back / yes / no / next when a timer is
+    offered), and the hold's countdown if one is running."""
     routine = content.routine
     step = routine.step(number)
     lines = [step.card]
     if step.parts:
         lines.append(step.parts[part - 1].card)
     labels = content.screen["buttons"]
+    if timer_offer:  # "Shall I set a timer? Say yes or no, or next to go on without one."
+        buttons = (Button(labels["back"], Action.BACK), Button(labels["yes"], Action.YES),
+                   Button(labels["no"], Action.NO), Button(labels["next"], Action.NEXT))
+    else:
+        buttons = (Button(labels["back"], Action.BACK), Button(labels["repeat"], Action.REPEAT),
+                   Button(labels["next"], Action.NEXT))
     return Screen(
-        Kind.ROUTINE, step.title, "\n".join(lines),
+        Kind.ROUTINE, step.title, " ".join(lines),
         note=content.say(step.safety.card) if step.safety else "",
-        buttons=(Button(labels["back"], Action.BACK), Button(labels["repeat"], Action.REPEAT),
-                 Button(labels["next"], Action.NEXT)),
+        buttons=buttons,
         progress=(number, routine.total),
         progress_label=content.say(content.screen["step"], number=str(number), total=str(routine.total)),
         countdown=countdown,

@@ -216,7 +216,8 @@ def step_reply(content: LocaleContent, progress: Progress, lead: list[Segment] |
                   card_title=phrase(content, "step_heading", number=progress.step, total=routine.total,
                                     title=step.title).rstrip("."),
                   card_text=step_card(content, step),
-                  screen=routine_screen(content, progress.step, progress.part, countdown))
+                  screen=routine_screen(content, progress.step, progress.part, countdown,
+                                        timer_offer=isinstance(pending, TimerOffer)))
     return reply, pending
 
 
