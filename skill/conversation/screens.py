@@ -111,6 +111,7 @@ def routine_screen(content: LocaleContent, number: int, part: int, countdown: Co
     if step.parts:
         lines.append(step.parts[part - 1].card)
     labels = content.screen["buttons"]
+    buttons: tuple[Button, ...]
     if timer_offer:  # "Shall I set a timer? Say yes or no, or next to go on without one."
         buttons = (Button(labels["back"], Action.BACK), Button(labels["yes"], Action.YES),
                    Button(labels["no"], Action.NO), Button(labels["next"], Action.NEXT))
