@@ -10,7 +10,7 @@ import pytest
 from skill.tools.chat import Speaker, card_text, readable, repl, speakable
 from skill.config import REPO_ROOT
 from skill.tools.devtools.alexa import LocalAlexa
-from skill.tools.devtools.local_skill import LocalTimersApi, local_skill
+from skill.tools.devtools.local_skill import LocalAlexaApi, local_skill
 from skill.tools.devtools.pki import LocalPKI
 from skill.tools.devtools.spoken import duration_value, number_value
 from skill.tools.devtools.understanding import Elicitation, Understanding
@@ -21,7 +21,7 @@ UK = Understanding(load_model(REPO_ROOT / "interaction_model", "en-GB"))
 
 
 @pytest.fixture
-def alexa() -> Iterator[tuple[LocalAlexa, LocalTimersApi]]:
+def alexa() -> Iterator[tuple[LocalAlexa, LocalAlexaApi]]:
     with local_skill() as pair:
         yield pair
 

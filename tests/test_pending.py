@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from skill.conversation.flows.pending import (AnythingElse, DeleteData, FollowUp, Kind, MoreOfTopic, NextCause, NotesOffer, Offer,
-                                 OutcomeMore, ResumeOffer, RoutineNext, ScreeningQuestion, TimerOffer, from_session,
-                                 to_session)
+                                 OutcomeMore, ReminderConfirm, ReminderOffer, DeleteReminders, ResumeOffer, RoutineNext,
+                                 ScreeningQuestion, TimerOffer, from_session, to_session)
 
 EVERY_KIND: list[FollowUp] = [
     MoreOfTopic("why_twitching", 3), MoreOfTopic("serious", 2, then="why_twitching"), Offer("relief"),
@@ -17,6 +17,9 @@ EVERY_KIND: list[FollowUp] = [
     RoutineNext(2, 1), TimerOffer(4), ResumeOffer(), ScreeningQuestion("duration"),
     OutcomeMore(("See a doctor soon.", "If it gets worse, call."), "notes", {"duration": 21.0, "weakness": "unsure"}),
     NotesOffer({"emergency": "no", "duration": 3}), DeleteData(),
+    ReminderOffer("breaks", then="prevention"), ReminderOffer("stretch", asked=True),
+    ReminderConfirm("breaks", (10, 11, 12, 13, 14, 15, 16), 0, True), ReminderConfirm("stretch", (19,), 30, then="relief"),
+    DeleteReminders(),
 ]
 
 

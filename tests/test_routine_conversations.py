@@ -21,7 +21,7 @@ from flask import Flask
 
 from skill.tools.devtools.conversation import Conversation, Exchange, fixture, now_iso
 from skill.conversation.alexa_api import TIMERS_SCOPE
-from skill.tools.devtools.local_skill import LocalTimersApi
+from skill.tools.devtools.local_skill import LocalAlexaApi
 from skill.persistence import user_key
 from test_limits import response_problems
 
@@ -36,9 +36,9 @@ SEED_STEPS = ["8 to 10 glasses", "spinach", "20 to 30 seconds", "15 minutes", "o
 
 
 @pytest.fixture
-def alexa_api() -> Iterator[LocalTimersApi]:
-    """The Timers API stand-in `backtwitch chat` uses, on a loopback port of its own."""
-    stand_in = LocalTimersApi()
+def alexa_api() -> Iterator[LocalAlexaApi]:
+    """The Alexa API stand-in `backtwitch chat` uses, on a loopback port of its own."""
+    stand_in = LocalAlexaApi()
     stand_in.start()
     yield stand_in
     stand_in.stop()

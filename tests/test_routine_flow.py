@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from skill.conversation.alexa_api import AlexaApiError, _timers_url, announcement_timer
+from skill.conversation.alexa_api import TIMERS_PATH, AlexaApiError, _api_url, announcement_timer
 from skill.config import REPO_ROOT
 from skill.conversation.content import ContentError, load_content
 from support import repository
@@ -270,10 +270,10 @@ def test_the_timer_announces_its_end_aloud_in_the_users_language():
     ("http://127.0.0.1:8123", "http://127.0.0.1:8123/v1/alerts/timers"),
 ])
 def test_timers_are_created_under_the_requests_api_endpoint(endpoint, url):
-    assert _timers_url(endpoint) == url
+    assert _api_url(endpoint, TIMERS_PATH) == url
 
 
 @pytest.mark.parametrize("endpoint", ["http://api.amazonalexa.com", "ftp://127.0.0.1", "not a url"])
 def test_the_access_token_is_never_sent_in_clear_to_another_machine(endpoint):
     with pytest.raises(AlexaApiError):
-        _timers_url(endpoint)
+        _api_url(endpoint, TIMERS_PATH)

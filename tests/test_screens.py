@@ -20,7 +20,7 @@ from skill.conversation.flows import answers as answers_flow
 from skill.conversation.screen import Kind
 from skill.conversation.alexa_api import TIMERS_SCOPE
 from skill.tools.devtools.conversation import Conversation, Exchange
-from skill.tools.devtools.local_skill import LocalTimersApi
+from skill.tools.devtools.local_skill import LocalAlexaApi
 from skill.conversation.content import read_locales
 from skill.tools.validation import apl_check
 from skill.tools.validation.speech import LongestWords
@@ -502,7 +502,7 @@ def test_a_failure_mid_turn_gets_the_apology_with_a_screen_that_says_it(talk, mo
 
 
 def test_yes_on_the_timer_offer_sets_the_timer_by_touch_as_by_voice(talk):
-    timers = LocalTimersApi()
+    timers = LocalAlexaApi()
     timers.start()
     try:
         conversation = talk(device=SHOW)

@@ -6,7 +6,7 @@ from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
-from .alexa_api import TimersClient
+from .alexa_api import AlexaApiClient
 from .content import Content
 from .handlers.answers import CauseHandler, TopicHandler
 from .handlers.builtin import (
@@ -33,6 +33,16 @@ from .handlers.interceptors import (
     RememberReplyInterceptor,
 )
 from .handlers.name_free import CanFulfillHandler
+from .handlers.reminders import (
+    ChangeReminderHandler,
+    DeleteRemindersConfirmHandler,
+    DeleteRemindersHandler,
+    ListRemindersHandler,
+    ReminderConfirmHandler,
+    ReminderOfferHandler,
+    ReminderPermissionResponseHandler,
+    SetReminderHandler,
+)
 from .handlers.routine import (
     GoToStepHandler,
     NextWithoutRoutineHandler,
@@ -90,11 +100,12 @@ NAME_FREE_INTENTS = frozenset({*TOPIC_INTENTS, "CauseIntent", "IsItSeriousIntent
 # our name stays with Alexa's own answer; the rest mean something only inside a conversation.
 NOT_NAME_FREE_INTENTS = frozenset({"EmergencyIntent", "ExplainQuestionIntent", "GoToStepIntent", "WhereAmIIntent",
                                    "StepsLeftIntent", "DeleteDataIntent", "ChangeAnswerIntent",
-                                   "PrivacyIntent", "ShowAnswersIntent"})
+                                   "PrivacyIntent", "ShowAnswersIntent", "SetReminderIntent",
+                                   "ListRemindersIntent", "DeleteRemindersIntent", "ChangeReminderIntent"})
 
 
 def build_skill(content: Content, store: AbstractPersistenceAdapter, catalog: SlotCatalogs | SlotCatalog,
-                timers: TimersClient | None = None) -> CustomSkill:
+                timers: AlexaApiClient | None = None) -> CustomSkill:
     """Register everything in order: earlier handlers win when several could answer."""
     builder = CustomSkillBuilder(persistence_adapter=store)
     for interceptor in (
@@ -115,9 +126,10 @@ def build_skill(content: Content, store: AbstractPersistenceAdapter, catalog: Sl
     return builder.create()
 
 
-def request_handlers(catalog: SlotCatalogs | SlotCatalog, timers: TimersClient | None = None) -> list[AbstractRequestHandler]:
-    """The routing list, in priority order: specific handlers first, catch-alls last."""
-    timers = timers or TimersClient()
+def request_handlers(catalog: SlotCatalogs | SlotCatalog, timers: AlexaApiClient | None = None) -> list[AbstractRequestHandler]:
+    """The routing list, in priority order: specific handlers first, catch-alls last.
+    ``timers``: the one Alexa API client (timers, reminders, settings)."""
+    timers = timers or AlexaApiClient()
     return [
         CanFulfillHandler(catalog, NAME_FREE_INTENTS),
         ResumeOfferOnLaunchHandler(),
@@ -131,6 +143,15 @@ def request_handlers(catalog: SlotCatalogs | SlotCatalog, timers: TimersClient |
         ChangeAnswerHandler(catalog),
         PrivacyHandler(catalog),
         ShowAnswersHandler(catalog),
+        # Habit reminders: answers to their own questions first (handlers/reminders.py).
+        ReminderPermissionResponseHandler(catalog, timers),
+        ReminderOfferHandler(catalog, timers),
+        ReminderConfirmHandler(catalog, timers),
+        DeleteRemindersConfirmHandler(catalog, timers),
+        SetReminderHandler(catalog, timers),
+        ListRemindersHandler(catalog, timers),
+        DeleteRemindersHandler(catalog, timers),
+        ChangeReminderHandler(catalog, timers),
         # The relief routine: answers to its own questions first, then its commands, which
         # mean routine things only while it is in the session (see handlers/routine.py).
         TimerPermissionResponseHandler(timers),

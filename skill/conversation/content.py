@@ -143,6 +143,7 @@ class LocaleContent:
         self.phrases: dict[str, Text] = common["phrases"]
         self.screen: dict[str, Any] = common["screen"]  # what only a screen shows (screen.py)
         self.store: dict[str, Any] = data["store"]["store"]
+        self.reminders: dict[str, Any] = data["reminders"]["reminders"]  # flows/reminders.py reads it
         self.causes: tuple[Cause, ...] = tuple(Cause(**c) for c in data["causes"]["causes"])
         self.topics: dict[str, Topic] = {
             topic_id: _topic(topic_id, raw, self.causes) for topic_id, raw in data["topics"]["topics"].items()
@@ -367,6 +368,7 @@ def _cross_check(data: dict[str, Any], locate: Locate) -> list[str]:
             problems.append(f"{locate('topics', f'topics.{topic_id}.more')}: needed when items span several chunks")
     problems += _check_screening(data["screening"]["screening"], locate)
     problems += _check_routine(data["routine"]["routine"], topics, locate)
+    problems += _check_reminder_offers(data["reminders"]["reminders"], set(topics) | {data["routine"]["routine"]["id"]}, locate)
     ids = [c["id"] for c in data["causes"]["causes"]]
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
         problems.append(f"{locate('causes', 'causes')}: id {dup!r} appears more than once")
@@ -375,6 +377,21 @@ def _cross_check(data: dict[str, Any], locate: Locate) -> list[str]:
         for name in _placeholders(text):
             if name not in declared:
                 problems.append(f"{locate(file_stem, key)}: undeclared placeholder {{{name}}}")
+    return problems
+
+
+def _check_reminder_offers(reminders: dict[str, Any], offered_after: set[str], locate: Locate) -> list[str]:
+    """Each offer follows a real topic (or the routine), names a habit, and has its question."""
+    problems = []
+    for after, habit in reminders["offers"].items():
+        where = locate("reminders", f"reminders.offers.{after}")
+        if after not in offered_after:
+            problems.append(f"{where}: unknown topic {after!r}")
+        if habit not in reminders["habits"]:
+            problems.append(f"{where}: unknown habit {habit!r}")
+        for key in (f"offer_{habit}", f"offer_{habit}_reprompt"):
+            if key not in reminders["phrases"]:
+                problems.append(f"{where}: phrases.{key} is missing")
     return problems
 
 

@@ -12,12 +12,15 @@ from .content import Item, LocaleContent, Topic
 from .flows.pending import (
     AnythingElse,
     DeleteData,
+    DeleteReminders,
     MoreOfTopic,
     NextCause,
     NotesOffer,
     Offer,
     OutcomeMore,
     Pending,
+    ReminderConfirm,
+    ReminderOffer,
     ResumeOffer,
     RoutineNext,
     ScreeningQuestion,
@@ -57,7 +60,7 @@ def answer_screen(content: LocaleContent, reply: Reply, pending: Pending) -> Scr
 
 
 YES_NO_FOLLOW_UPS = (MoreOfTopic, Offer, NextCause, AnythingElse, TimerOffer, ResumeOffer,
-                     OutcomeMore, NotesOffer, DeleteData)
+                     OutcomeMore, NotesOffer, DeleteData, ReminderOffer, ReminderConfirm, DeleteReminders)
 """Follow-ups that a "yes" or a "no" answers."""
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from ask_sdk_core.skill import CustomSkill
 
 from ..config import Config
-from ..conversation.alexa_api import TimersClient
+from ..conversation.alexa_api import AlexaApiClient
 from ..conversation.build import build_skill, known_intents
 from ..conversation.content import Content, load_content
 from ..conversation.slots import SlotCatalogs, load_catalogs
@@ -52,5 +52,5 @@ def assemble(config: Config, words: Words | None = None) -> Assembly:
     words = words or Words.load(config.content_dir, config.model_dir, config.words_snapshot)
     metrics = Metrics(known_intents=known_intents(words.catalogs))
     store = ObservedStore(open_store(config.database_url), metrics)  # counts StoreErrors
-    skill = build_skill(words.content, store, words.catalogs, TimersClient(timeout=config.alexa_api_timeout))
+    skill = build_skill(words.content, store, words.catalogs, AlexaApiClient(timeout=config.alexa_api_timeout))
     return Assembly(skill, store, metrics)

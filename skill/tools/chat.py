@@ -37,7 +37,7 @@ from xml.sax.saxutils import unescape
 from ..conversation.locales import DEFAULT_LOCALE
 from .devtools.alexa import LocalAlexa
 from .devtools.conversation import USER_EVENT, Exchange
-from .devtools.local_skill import LocalTimersApi, local_skill
+from .devtools.local_skill import LocalAlexaApi, local_skill
 
 ENTITIES = {"&quot;": '"', "&apos;": "'"}
 BREAKS = re.compile(r'(?:\s*<break time="\d+(?:\.\d+)?m?s"\s*/>)+')
@@ -84,7 +84,7 @@ def card_text(response: dict[str, Any]) -> str | None:
     return f"{card.get('title', '')}: {body}".strip(": ")
 
 
-def timers_set(timers: LocalTimersApi, since: int) -> list[str]:
+def timers_set(timers: LocalAlexaApi, since: int) -> list[str]:
     """Timers created since index `since`, as "15 minutes: Heat or cold"."""
     found = []
     for timer in timers.timers[since:]:
@@ -188,7 +188,7 @@ class Speaker:
 
 # --------------------------------------------------------------------------- a turn
 
-def take_turn(alexa: LocalAlexa, timers: LocalTimersApi, utterance: str) -> tuple[Exchange, list[str]]:
+def take_turn(alexa: LocalAlexa, timers: LocalAlexaApi, utterance: str) -> tuple[Exchange, list[str]]:
     """Say one thing (or a special: "(silence)", "(new visit)", "touch LABEL") and collect any
     timer it set."""
     before = len(timers.timers)
@@ -228,7 +228,7 @@ def _label_key(label: str) -> str:
     return " ".join(label.casefold().rstrip("?!. ").split())
 
 
-def repl(alexa: LocalAlexa, timers: LocalTimersApi, speaker: Speaker | None, read: Callable[[str], str] = input,
+def repl(alexa: LocalAlexa, timers: LocalAlexaApi, speaker: Speaker | None, read: Callable[[str], str] = input,
          out: TextIO | None = None) -> int:
     """Type, hear, repeat. Ctrl-D (or Ctrl-C) leaves."""
     out = out or sys.stdout

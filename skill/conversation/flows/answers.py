@@ -14,7 +14,7 @@ from typing import cast
 from ..content import Cause, LocaleContent, Text, Topic
 from ..reply import Pause, Reply, Segment
 from ..screens import short_answer_screen, topic_screen, welcome_screen
-from .pending import AnythingElse, MoreOfTopic, NextCause, Offer, Pending
+from .pending import AnythingElse, MoreOfTopic, NextCause, Offer, Pending, ReminderOffer
 
 ITEM_PAUSE = Pause(0.4)
 EMERGENCY_TOPIC = "emergency_signs"  # offered, never appended, after a topic marked `emergency`
@@ -45,6 +45,8 @@ def topic_reply(content: LocaleContent, topic: Topic, start: int = 0, opening: l
             question = content.phrase("emergency_offer")
             reprompt = content.phrase("emergency_offer_reprompt")
             pending = Offer(EMERGENCY_TOPIC, then=topic.id)
+        elif (offered := reminder_offer(content, topic.id)) is not None:
+            question, reprompt, pending = offered
         else:
             follow = content.topics[then] if then else topic
             question = content.say(follow.follow_up_ask)
@@ -57,6 +59,17 @@ def topic_reply(content: LocaleContent, topic: Topic, start: int = 0, opening: l
         reply.card_text = topic_card(content, topic)
     reply.screen = topic_screen(content, reply, pending, topic, items, start)
     return reply, pending
+
+
+def reminder_offer(content: LocaleContent, after: str) -> tuple[str, str, Pending] | None:
+    """The habit reminder offered at the end of ``after`` (a topic or the routine), if any:
+    its question, reprompt and follow-up; "no" goes on to ``after``'s own follow-up."""
+    reminders = content.reminders
+    habit = reminders["offers"].get(after)
+    if habit is None:
+        return None
+    return (content.say(reminders["phrases"][f"offer_{habit}"]), content.say(reminders["phrases"][f"offer_{habit}_reprompt"]),
+            ReminderOffer(habit, then=after))
 
 
 def topic_card(content: LocaleContent, topic: Topic) -> str:

@@ -27,6 +27,9 @@ class Kind(StrEnum):
     OUTCOME_MORE = "outcome_more"
     NOTES_OFFER = "notes_offer"
     DELETE_DATA = "delete_data"
+    REMINDER_OFFER = "reminder_offer"
+    REMINDER_CONFIRM = "reminder_confirm"
+    DELETE_REMINDERS = "delete_reminders"
 
 
 @dataclass(frozen=True)
@@ -110,8 +113,40 @@ class DeleteData:
     kind: ClassVar[Kind] = Kind.DELETE_DATA
 
 
+@dataclass(frozen=True)
+class ReminderOffer:
+    """"Yes" sets up a reminder for ``habit``; afterwards ``then`` (a topic id, or the routine's
+    id) asks its follow-up question, as it would have without the offer."""
+
+    kind: ClassVar[Kind] = Kind.REMINDER_OFFER
+    habit: str
+    then: str | None = None
+    asked: bool = False  # the time (or the hours) was asked once: a yes takes the usual one
+
+
+@dataclass(frozen=True)
+class ReminderConfirm:
+    """"Yes" creates ``habit``'s reminder at these hours and minute (weekdays only or daily):
+    Amazon's rule, a reminder only after a yes in the same session."""
+
+    kind: ClassVar[Kind] = Kind.REMINDER_CONFIRM
+    habit: str
+    hours: tuple[int, ...]
+    minute: int = 0
+    weekdays_only: bool = False
+    then: str | None = None
+
+
+@dataclass(frozen=True)
+class DeleteReminders:
+    """"Yes" deletes every reminder this skill has set for the user."""
+
+    kind: ClassVar[Kind] = Kind.DELETE_REMINDERS
+
+
 FollowUp = (MoreOfTopic | Offer | NextCause | AnythingElse | RoutineNext | TimerOffer | ResumeOffer
-            | ScreeningQuestion | OutcomeMore | NotesOffer | DeleteData)
+            | ScreeningQuestion | OutcomeMore | NotesOffer | DeleteData | ReminderOffer | ReminderConfirm
+            | DeleteReminders)
 Pending = FollowUp | None
 
 # What "more" or "next" carries on outside the routine (the MoreIntent handler), and what "next"
@@ -146,7 +181,7 @@ def from_session(raw: Any) -> Pending:
         value = raw[spec.name]
         if not _FIELD_CHECKS[spec.name](value) and not (spec.default is None and value is None):
             return None
-        values[spec.name] = tuple(value) if spec.name == "rest" else value
+        values[spec.name] = tuple(value) if spec.name in ("rest", "hours") else value
     return cls(**values)
 
 
@@ -169,6 +204,12 @@ _FIELD_CHECKS = {
     "topic": _text, "then": _text, "cause": _text, "question": _text, "closing": _text,
     "next": _count, "step": _count, "part": _count,
     "no_ends": lambda value: type(value) is bool,
+    "weekdays_only": lambda value: type(value) is bool,
+    "asked": lambda value: type(value) is bool,
+    "habit": _text,
+    "minute": lambda value: type(value) is int and 0 <= value < 60,
+    "hours": lambda value: (type(value) is list and 0 < len(value) <= 24
+                            and all(type(hour) is int and 0 <= hour < 24 for hour in value)),
     "rest": lambda value: type(value) is list and all(type(item) is str for item in value),
     "answers": lambda value: type(value) is dict and all(type(key) is str and screening_answer_ok(answer)
                                                          for key, answer in value.items()),

@@ -24,6 +24,7 @@ from ..reply import Pause, Reply, Segment
 from ..routine import Hold, Pacing, Part, Routine, Step
 from ..screen import Countdown
 from ..screens import routine_screen
+from .answers import reminder_offer
 from .pending import Offer, Pending, ResumeOffer, RoutineNext, TimerOffer
 
 MAX_AGE = timedelta(days=7)
@@ -263,11 +264,15 @@ def routine_card(content: LocaleContent) -> str:
 def finished_reply(content: LocaleContent, lead: list[Segment] | None = None) -> tuple[Reply, Pending]:
     """After the last step: the closing advice, then the follow-up offer."""
     routine = content.routine
-    question = content.say(routine.follow_up_ask)
+    offered = reminder_offer(content, routine.id)
+    if offered is not None:  # a daily stretch reminder; "no" goes on to the follow-up below
+        question, reprompt, pending = offered
+    else:
+        question, reprompt = content.say(routine.follow_up_ask), content.say(routine.follow_up_reprompt)
+        pending = Offer(routine.offer)
     speech = [*(lead or []), content.say(routine.outro), question]
-    reply = Reply(speech=speech, reprompt=[content.say(routine.follow_up_reprompt)], card_title=routine.title,
-                  card_text=routine_card(content))
-    return reply, Offer(routine.offer)
+    reply = Reply(speech=speech, reprompt=[reprompt], card_title=routine.title, card_text=routine_card(content))
+    return reply, pending
 
 
 def resume_offer_reply(content: LocaleContent, progress: Progress, lead: list[Segment] | None = None) -> tuple[Reply, Pending]:

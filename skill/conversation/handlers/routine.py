@@ -24,7 +24,7 @@ from ask_sdk_model import RequestEnvelope, Response
 from ask_sdk_model.interfaces.connections import SendRequestDirective
 
 from ...persistence import StoreError, user_id_of
-from ..alexa_api import TIMERS_SCOPE, AlexaApiError, ApiAccess, NotPermitted, TimersClient, announcement_timer
+from ..alexa_api import TIMERS_SCOPE, AlexaApiClient, AlexaApiError, ApiAccess, NotPermitted, announcement_timer
 from ..flows import routine as flow
 from ..flows.answers import goodbye, welcome
 from ..flows.pending import CONTINUED_BY_MORE, NEXT_MEANS_ROUTINE, Offer, Pending, ResumeOffer, RoutineNext, TimerOffer
@@ -465,7 +465,7 @@ def ask_for_timers_permission(step: int) -> SendRequestDirective:
 class TimerSetter:
     """Sets the step's timer and says how it went; every failure still carries on with the routine."""
 
-    def __init__(self, timers: TimersClient):
+    def __init__(self, timers: AlexaApiClient):
         self.timers = timers
 
     def set_and_report(self, turn: RoutineTurn, progress: Progress) -> tuple[Reply, Pending]:
@@ -496,7 +496,7 @@ class TimerSetter:
 class TimerOfferHandler(RoutineIntentHandler):
     """"Yes" or "no" to "would you like a 15-minute timer?"."""
 
-    def __init__(self, timers: TimersClient, clock: Clock = utc_now):
+    def __init__(self, timers: AlexaApiClient, clock: Clock = utc_now):
         super().__init__(clock)
         self.setter = TimerSetter(timers)
 
@@ -521,7 +521,7 @@ class TimerOfferHandler(RoutineIntentHandler):
 class TimerPermissionResponseHandler(AbstractRequestHandler):
     """Alexa's answer to our voice permission request: set the timer, or carry on without it."""
 
-    def __init__(self, timers: TimersClient, clock: Clock = utc_now):
+    def __init__(self, timers: AlexaApiClient, clock: Clock = utc_now):
         self.clock = clock
         self.setter = TimerSetter(timers)
 

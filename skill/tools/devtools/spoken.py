@@ -2,8 +2,10 @@
 
 The offline chat has no Amazon speech service, yet the skill must see the values the real
 platform sends: AMAZON.NUMBER as digits ("four" -> "4"), AMAZON.DURATION as ISO-8601 ("three
-weeks" -> "P3W", "a few days" -> "PXD", with X for a vague amount). This direction, words to
-platform values, is Alexa's job; skill/conversation/slots.py reads the values back on the skill's side.
+weeks" -> "P3W", "a few days" -> "PXD", with X for a vague amount), AMAZON.TIME as a 24-hour
+"HH:MM" ("seven thirty pm" -> "19:30", a bare "seven" -> "07:00" as Alexa leaves it) or a part
+of the day ("the evening" -> "EV"). This direction, words to platform values, is Alexa's job;
+skill/conversation/slots.py and the flows read the values back on the skill's side.
 """
 from __future__ import annotations
 
@@ -99,3 +101,147 @@ def _iso(amounts: dict[tuple[str, bool], str]) -> str:
     date = "".join(f"{amounts[(d, False)]}{d}" for d in "YMWD" if (d, False) in amounts)
     time = "".join(f"{amounts[(d, True)]}{d}" for d in "HMS" if (d, True) in amounts)
     return "P" + date + (f"T{time}" if time else "")
+
+
+# --------------------------------------------------------------------------- AMAZON.TIME
+
+# A part of the day said on its own: Alexa sends these codes instead of a clock time.
+_PARTS_OF_DAY = {"morning": "MO", "mornings": "MO", "afternoon": "AF", "afternoons": "AF", "evening": "EV",
+                 "evenings": "EV", "night": "NI", "nights": "NI", "tonight": "NI", "nighttime": "NI"}
+_PART_OF_DAY_LEADS = ("in the", "the", "this", "at", "in", "every", "each")
+# Words after a clock time that say which half of the day: True after noon, False before it.
+_MERIDIEMS: tuple[tuple[tuple[str, ...], bool], ...] = tuple(
+    (tuple(words.split()), after_noon) for words, after_noon in (
+        ("am", False), ("in the morning", False), ("this morning", False), ("pm", True),
+        ("in the afternoon", True), ("this afternoon", True), ("in the evening", True), ("this evening", True),
+        ("at night", True), ("tonight", True)))
+_NAMED_TIMES = {"noon": "12:00", "midday": "12:00", "twelve noon": "12:00", "12 noon": "12:00",
+                "midnight": "00:00", "twelve midnight": "00:00", "12 midnight": "00:00"}
+_QUARTERS = {"quarter": 15, "a quarter": 15, "half": 30}
+
+
+def time_value(words: str) -> str | None:
+    """AMAZON.TIME's value: "HH:MM" on a 24-hour clock for a time of day ("seven pm" -> "19:00",
+    "half past seven" -> "07:30", a bare "seven" -> "07:00": Alexa does not guess the half of the
+    day), "MO"/"AF"/"EV"/"NI" for a part of the day ("the evening" -> "EV"); None otherwise."""
+    tokens = _time_tokens(words)
+    if not tokens:
+        return None
+    text = " ".join(tokens)
+    if text in _NAMED_TIMES:
+        return _NAMED_TIMES[text]
+    part = _part_of_day(tokens)
+    if part is not None:
+        return part
+    tokens, after_noon = _meridiem(tokens)
+    clock = _clock(tokens)
+    if clock is None:
+        return None
+    hour, minute = clock
+    if after_noon is not None:
+        if not 1 <= hour <= 12:
+            return None  # "nineteen pm", "zero am"
+        hour = hour % 12 + (12 if after_noon else 0)
+        if after_noon and hour == 12 and tokens[-1:] != ["twelve"] and words.lower().rstrip().endswith("night"):
+            hour = 0
+    return f"{hour:02d}:{minute:02d}"
+
+
+def _time_tokens(words: str) -> list[str]:
+    """Lower-case words: "a.m." and "a m" -> "am", "7pm" -> "7 pm", "7:30" -> "7 30", "o'clock" -> "oclock"."""
+    text = words.lower().replace("\u2019", "'")
+    text = re.sub(r"\b([ap])\.\s?m\b\.?", r"\1m", text)
+    text = re.sub(r"\bo\s?'?\s?clock\b", "oclock", text)
+    text = re.sub(r"(\d)([ap]m)\b", r"\1 \2", text)
+    tokens = re.sub(r"[^a-z0-9 ]", " ", text).split()
+    joined: list[str] = []
+    for token in tokens:
+        if token == "m" and joined and joined[-1] in ("a", "p"):
+            joined[-1] += "m"
+        else:
+            joined.append(token)
+    return joined
+
+
+def _part_of_day(tokens: list[str]) -> str | None:
+    """"the evening", "in the morning", "tonight" -> its code; None for anything else."""
+    *lead, last = tokens
+    if last not in _PARTS_OF_DAY:
+        return None
+    return _PARTS_OF_DAY[last] if not lead or " ".join(lead) in _PART_OF_DAY_LEADS else None
+
+
+def _meridiem(tokens: list[str]) -> tuple[list[str], bool | None]:
+    """The words before a closing "pm", "in the morning", "at night"..., and which half of the day."""
+    for words, after_noon in _MERIDIEMS:
+        if len(tokens) > len(words) and tuple(tokens[-len(words):]) == words:
+            return tokens[:-len(words)], after_noon
+    return tokens, None
+
+
+def _clock(tokens: list[str]) -> tuple[int, int] | None:
+    """(hour, minute) for "seven", "seven thirty", "7 30", "1930", "eight oclock", "nineteen hundred",
+    "half past seven", "quarter to eight", "ten past nine", "half seven"; None otherwise."""
+    if tokens[-1:] == ["oclock"]:
+        hour = _hour(tokens[:-1])
+        return None if hour is None else (hour, 0)
+    for joiner, sign in (("past", 1), ("after", 1), ("to", -1), ("before", -1)):
+        if joiner in tokens[1:-1]:
+            at = tokens.index(joiner)
+            return _relative(tokens[:at], tokens[at + 1:], sign)
+    if len(tokens) == 2 and tokens[0] == "half":  # British "half seven": 7:30
+        hour = _hour(tokens[1:])
+        return None if hour is None else (hour, 30)
+    if len(tokens) == 1 and tokens[0].isdigit() and len(tokens[0]) in (3, 4):
+        hour, minute = int(tokens[0][:-2]), int(tokens[0][-2:])
+        return (hour, minute) if hour < 24 and minute < 60 else None
+    for split in range(len(tokens), 0, -1):  # the longest hour first: "twenty one thirty" is 21:30
+        hour = _hour(tokens[:split])
+        minute = _minute(tokens[split:])
+        if hour is not None and minute is not None:
+            return hour, minute
+    return None
+
+
+def _relative(before: list[str], after: list[str], sign: int) -> tuple[int, int] | None:
+    """"quarter past seven" -> (7, 15); "ten to eight" -> (7, 50)."""
+    words = [w for w in before if w not in ("minutes", "minute")]
+    amount = _QUARTERS.get(" ".join(words))
+    if amount is None or (amount == 30 and sign < 0):
+        number = number_value(" ".join(words)) if words else None
+        amount = int(number) if number is not None and 0 < int(number) < 60 else None
+    hour = _hour(after)
+    if amount is None or hour is None:
+        return None
+    if sign > 0:
+        return hour, amount
+    return (hour - 1) % 24 if hour != 1 else 12, 60 - amount
+
+
+def _hour(tokens: list[str]) -> int | None:
+    """An hour of the day said as a number (0 to 23): "seven", "19", "twenty one"."""
+    if len(tokens) == 1 and tokens[0].isdigit():
+        return int(tokens[0]) if int(tokens[0]) < 24 else None
+    if not tokens or len(tokens) > 2 or any(token not in _UNITS and token not in _TENS for token in tokens):
+        return None
+    if len(tokens) == 2 and (tokens[0] != "twenty" or tokens[1] not in _UNITS or _UNITS[tokens[1]] > 3):
+        return None
+    hour = _spoken_number(tokens)
+    return hour if hour is not None and hour < 24 and tokens != ["zero"] else None
+
+
+def _minute(tokens: list[str]) -> int | None:
+    """The minutes after an hour: nothing (0), "thirty", "forty five", "oh five", "hundred", "30"."""
+    if not tokens or tokens in (["hundred"], ["hundred", "hours"]):
+        return 0
+    if len(tokens) == 1 and tokens[0].isdigit() and len(tokens[0]) == 2:
+        return int(tokens[0]) if int(tokens[0]) < 60 else None
+    if len(tokens) == 2 and tokens[0] in ("oh", "o") and tokens[1] in _UNITS and 0 < _UNITS[tokens[1]] < 10:
+        return _UNITS[tokens[1]]
+    if len(tokens) == 1 and (tokens[0] in _TENS or _UNITS.get(tokens[0], 0) >= 10):
+        minute = _TENS.get(tokens[0]) or _UNITS[tokens[0]]
+        return minute if minute < 60 else None
+    if len(tokens) == 2 and tokens[0] in _TENS and tokens[1] in _UNITS and 0 < _UNITS[tokens[1]] < 10:
+        minute = _TENS[tokens[0]] + _UNITS[tokens[1]]
+        return minute if minute < 60 else None
+    return None
