@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from skill.conversation.alexa_api import TIMERS_SCOPE
+from skill.conversation.alexa_api import REMINDERS_SCOPE, TIMERS_SCOPE
 from skill.tools.cli import main
 from skill.config import REPO_ROOT
 from skill.conversation.locales import load_model
@@ -64,7 +64,7 @@ def test_the_endpoint_is_https_with_a_certificate_type_for_requests_and_events(p
 
 def test_what_the_code_uses_is_declared(package):
     declared = manifest(package)
-    assert declared["permissions"] == [{"name": TIMERS_SCOPE}]
+    assert declared["permissions"] == [{"name": TIMERS_SCOPE}, {"name": REMINDERS_SCOPE}]
     assert declared["events"]["subscriptions"] == [{"eventName": "SKILL_DISABLED"}]
     interfaces = declared["apis"]["custom"]["interfaces"]
     assert [i["type"] for i in interfaces] == ["CAN_FULFILL_INTENT_REQUEST", "ALEXA_PRESENTATION_APL"]

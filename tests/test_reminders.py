@@ -361,3 +361,9 @@ def test_no_token_reaches_the_logs(person, api, caplog):
     assert calls, "each API call is logged"
     assert all("test-access-token" not in record.getMessage() for record in caplog.records)
     assert json.dumps([call["authorization"] for call in api.received]).count("Bearer test-access-token") == len(api.received)
+
+
+def test_listing_without_the_permission_says_so_and_sends_the_card(person, api):
+    turn = person(granted=False).ask("ListRemindersIntent")
+    says(turn, "don't have permission to manage your reminders")
+    assert turn.card["type"] == "AskForPermissionsConsent" and api.received == []

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..conversation.alexa_api import TIMERS_SCOPE
+from ..conversation.alexa_api import REMINDERS_SCOPE, TIMERS_SCOPE
 from ..conversation.content import LocaleContent, read_locales
 from ..conversation.locales import LOCALE_NAME, ModelError, language_model, load_models
 from .validation.model import example_phrase_problems, model_problems
@@ -39,7 +39,8 @@ VIEWPORTS = (
     ("hubLandscapeXLarge", "HUB", "RECTANGLE", (1920, 2560), (960, 1279)),
     ("tvLandscapeXLarge", "TV", "RECTANGLE", (960, 960), (540, 540)),
 )
-PERMISSIONS = (TIMERS_SCOPE,)  # handlers/routine.py sets the heat-or-cold timer
+# handlers/routine.py sets the heat-or-cold timer; handlers/reminders.py the habit reminders.
+PERMISSIONS = {TIMERS_SCOPE: "the relief routine's timer", REMINDERS_SCOPE: "the habit reminders"}
 DISCLAIMER_WORDS = "not medical advice"
 # Where each locale's listing is offered; Alexa's en-AU model also serves New Zealand.
 COUNTRIES = {"en-US": ["US"], "en-GB": ["GB"], "en-CA": ["CA"], "en-AU": ["AU", "NZ"], "en-IN": ["IN"]}
@@ -236,8 +237,8 @@ def _declaration_problems(manifest: dict[str, Any], custom: dict[str, Any], even
     subscribed = {e.get("eventName") for e in events.get("subscriptions") or []}
     declared = {i.get("type") for i in custom.get("interfaces") or []}
     return [
-        *(f"manifest.permissions: {scope} is missing (the relief routine's timer uses it)"
-          for scope in PERMISSIONS if scope not in granted),
+        *(f"manifest.permissions: {scope} is missing ({user} uses it)"
+          for scope, user in PERMISSIONS.items() if scope not in granted),
         *(f"manifest.events.subscriptions: {name} is missing (disabling must delete the user's data)"
           for name in EVENTS if name not in subscribed),
         *(f"manifest.apis.custom.interfaces: {name} is missing ({why})"

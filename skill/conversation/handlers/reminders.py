@@ -93,8 +93,9 @@ class ReminderTurn:
 
     def failure_words(self, error: AlexaApiError) -> tuple[str, bool]:
         """What to say about a failed call, and whether to send the permission card."""
-        if isinstance(error, NotPermitted):
-            return self.phrase("failed_permission"), True
+        if isinstance(error, NotPermitted):  # never allowed, or allowed once and since revoked
+            granted = scope_granted(self.envelope, REMINDERS_SCOPE)
+            return self.phrase("failed_permission" if granted else "not_permitted"), True
         if isinstance(error, RateLimited):
             return self.phrase("failed_busy"), False
         return self.phrase("failed"), False
@@ -104,6 +105,8 @@ class ReminderTurn:
         access = api_access(self.envelope)
         if access is None:
             raise AlexaApiError("the request carries no apiEndpoint or apiAccessToken")
+        if not scope_granted(self.envelope, REMINDERS_SCOPE):
+            raise NotPermitted("the reminders permission is not granted")
         return self.api.list_reminders(access)
 
 
