@@ -109,12 +109,14 @@ def _iso(amounts: dict[tuple[str, bool], str]) -> str:
 _PARTS_OF_DAY = {"morning": "MO", "mornings": "MO", "afternoon": "AF", "afternoons": "AF", "evening": "EV",
                  "evenings": "EV", "night": "NI", "nights": "NI", "tonight": "NI", "nighttime": "NI"}
 _PART_OF_DAY_LEADS = ("in the", "the", "this", "at", "in", "every", "each")
-# Words after a clock time that say which half of the day: True after noon, False before it.
-_MERIDIEMS: tuple[tuple[tuple[str, ...], bool], ...] = tuple(
-    (tuple(words.split()), after_noon) for words, after_noon in (
+# Words after a clock time that say which half of the day: False before noon, True after it,
+# _MIDNIGHT after it except that twelve is midnight ("twelve at night").
+_MIDNIGHT = 2
+_MERIDIEMS: tuple[tuple[tuple[str, ...], int], ...] = tuple(
+    (tuple(words.split()), half) for words, half in (
         ("am", False), ("in the morning", False), ("this morning", False), ("pm", True),
         ("in the afternoon", True), ("this afternoon", True), ("in the evening", True), ("this evening", True),
-        ("at night", True), ("tonight", True)))
+        ("at night", _MIDNIGHT), ("tonight", _MIDNIGHT)))
 _NAMED_TIMES = {"noon": "12:00", "midday": "12:00", "twelve noon": "12:00", "12 noon": "12:00",
                 "midnight": "00:00", "twelve midnight": "00:00", "12 midnight": "00:00"}
 _QUARTERS = {"quarter": 15, "a quarter": 15, "half": 30}
@@ -133,17 +135,15 @@ def time_value(words: str) -> str | None:
     part = _part_of_day(tokens)
     if part is not None:
         return part
-    tokens, after_noon = _meridiem(tokens)
-    clock = _clock(tokens)
+    tokens, half = _meridiem(tokens)
+    clock = _clock(tokens) if tokens else None
     if clock is None:
         return None
     hour, minute = clock
-    if after_noon is not None:
+    if half is not None:
         if not 1 <= hour <= 12:
             return None  # "nineteen pm", "zero am"
-        hour = hour % 12 + (12 if after_noon else 0)
-        if after_noon and hour == 12 and tokens[-1:] != ["twelve"] and words.lower().rstrip().endswith("night"):
-            hour = 0
+        hour = 0 if hour == 12 and half == _MIDNIGHT else hour % 12 + (12 if half else 0)
     return f"{hour:02d}:{minute:02d}"
 
 
@@ -171,11 +171,12 @@ def _part_of_day(tokens: list[str]) -> str | None:
     return _PARTS_OF_DAY[last] if not lead or " ".join(lead) in _PART_OF_DAY_LEADS else None
 
 
-def _meridiem(tokens: list[str]) -> tuple[list[str], bool | None]:
-    """The words before a closing "pm", "in the morning", "at night"..., and which half of the day."""
-    for words, after_noon in _MERIDIEMS:
+def _meridiem(tokens: list[str]) -> tuple[list[str], int | None]:
+    """The words before a closing "pm", "in the morning", "at night"..., and which half of the
+    day they say (see _MERIDIEMS); None without one."""
+    for words, half in _MERIDIEMS:
         if len(tokens) > len(words) and tuple(tokens[-len(words):]) == words:
-            return tokens[:-len(words)], after_noon
+            return tokens[:-len(words)], half
     return tokens, None
 
 

@@ -2,7 +2,7 @@
 
 Built from the interaction model itself, so what works here is what the model says: sample
 utterances with their {slot} references, custom slot types with synonyms (an entity-resolution
-match carries the value id), AMAZON.NUMBER and AMAZON.DURATION spoken forms, and the phrases of
+match carries the value id), AMAZON.NUMBER, AMAZON.DURATION and AMAZON.TIME spoken forms, and the phrases of
 Alexa's built-in intents. It is deliberately simpler than Alexa, in one predictable order:
 
 1. while the skill elicits a slot (Dialog.ElicitSlot), the reply is tried against that slot's
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...conversation.locales import intents_of, slot_types_of, words_of
-from .spoken import duration_value, number_value
+from .spoken import duration_value, number_value, time_value
 
 NEAR_MATCH_CUTOFF = 0.8  # for the words as typed
 SKELETON_CUTOFF = 0.75  # for the words with a slot value taken out, which are shorter
@@ -231,6 +231,9 @@ class Understanding:
             return SlotFill(name, value or "?", slot_type) if value or not strict else None
         if slot_type == "AMAZON.DURATION":
             value = duration_value(words)
+            return SlotFill(name, value or words, slot_type) if value or not strict else None
+        if slot_type == "AMAZON.TIME":
+            value = time_value(words)
             return SlotFill(name, value or words, slot_type) if value or not strict else None
         if slot_type.startswith("AMAZON."):
             return SlotFill(name, words, slot_type)

@@ -34,7 +34,7 @@ from typing import Any
 import yaml
 
 from ...conversation.locales import intents_of, slot_types_of, words_of
-from ..devtools.spoken import duration_value, number_value
+from ..devtools.spoken import duration_value, number_value, time_value
 from ..devtools.understanding import BUILT_IN_PHRASES, Understanding, normal_sample
 from ..devtools.understanding import normal as typed_normal
 from .model import expansions
@@ -66,6 +66,8 @@ samples miss.
 DURATION_EXAMPLES = ("three weeks", "a few days", "two months", "a week", "ten days", "about a month",
                      "a couple of weeks", "six months", "a year", "two days")
 NUMBER_EXAMPLES = ("one", "two", "three", "four", "five", "six", "seven", "eight")
+TIME_EXAMPLES = ("seven pm", "eight thirty", "nine in the morning", "noon", "six pm", "ten a m", "the evening",
+                 "half past seven", "eight o'clock", "seven thirty in the evening", "nine", "five")
 OTHER_BUILT_IN_EXAMPLE = ("something",)
 # At most this many fillings of one sample: a slot type with 200 synonyms would otherwise make
 # its intent's samples outnumber the rest a hundred to one, and training slow. Successive samples
@@ -77,6 +79,7 @@ MAX_FILLINGS = 12
 EQUIVALENT_SLOTS = {"duration": ("duration_phrase",)}
 
 UTTERANCE = re.compile(r"[a-z]+(?:'[a-z]+)*(?: [a-z]+(?:'[a-z]+)*)*")
+TIME_VALUE = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d|MO|AF|EV|NI")
 ISO_DURATION = re.compile(r"P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?")
 SLOT_REFERENCE = re.compile(r"\{(\w+)\}")
 
@@ -94,7 +97,8 @@ class AnnotationError(ValueError):
 @dataclass(frozen=True)
 class ExpectedSlot:
     """A slot the utterance should fill: the value id (custom types) or the platform value
-    (ISO-8601 for AMAZON.DURATION, digits for AMAZON.NUMBER), and the words said if given."""
+    (ISO-8601 for AMAZON.DURATION, digits for AMAZON.NUMBER, "HH:MM" or MO/AF/EV/NI for
+    AMAZON.TIME), and the words said if given."""
 
     name: str
     value: str
@@ -211,6 +215,9 @@ def annotation_problems(annotations: Iterable[Annotation], model: dict[str, Any]
                 problems.append(f"{where}: slot {slot.name}: AMAZON.NUMBER values are digits, not {slot.value!r}")
             elif slot_type == "AMAZON.DURATION" and not ISO_DURATION.fullmatch(slot.value):
                 problems.append(f"{where}: slot {slot.name}: AMAZON.DURATION values are ISO-8601 (P3W), not {slot.value!r}")
+            elif slot_type == "AMAZON.TIME" and not TIME_VALUE.fullmatch(slot.value):
+                problems.append(f"{where}: slot {slot.name}: AMAZON.TIME values are \"HH:MM\" on a 24-hour clock, in "
+                                f"quotes (YAML reads 19:00 unquoted as a number), or MO, AF, EV, NI; not {slot.value!r}")
             if slot.words is not None and f" {slot.words} " not in f" {annotation.utterance} ":
                 problems.append(f"{where}: slot {slot.name}: the words {slot.words!r} are not in the utterance")
     return problems
@@ -272,6 +279,7 @@ def _fillers(model: dict[str, Any]) -> dict[str, tuple[str, ...]]:
              for name, slot_type in slot_types_of(model).items()}
     table["AMAZON.DURATION"] = DURATION_EXAMPLES
     table["AMAZON.NUMBER"] = NUMBER_EXAMPLES
+    table["AMAZON.TIME"] = TIME_EXAMPLES
     return table
 
 
@@ -357,6 +365,8 @@ def _built_in_match(pattern: re.Pattern[str], slot_types: dict[str, str], text: 
         if slot_type == "AMAZON.NUMBER" and number_value(words) is None:
             return False
         if slot_type == "AMAZON.DURATION" and duration_value(words) is None:
+            return False
+        if slot_type == "AMAZON.TIME" and time_value(words) is None:
             return False
     return True
 
