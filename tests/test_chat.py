@@ -7,12 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from skill.tools.chat import Speaker, card_text, readable, repl, speakable
+from skill.conversation.alexa_api import REMINDERS_SCOPE, TIMERS_SCOPE
+from skill.tools.chat import Speaker, card_text, readable, repl, show, speakable, take_turn
 from skill.config import REPO_ROOT
 from skill.tools.devtools.alexa import LocalAlexa
 from skill.tools.devtools.local_skill import LocalAlexaApi, local_skill
 from skill.tools.devtools.pki import LocalPKI
-from skill.tools.devtools.spoken import duration_value, number_value
+from skill.tools.devtools.spoken import duration_value, number_value, time_value
 from skill.tools.devtools.understanding import Elicitation, Understanding
 from skill.conversation.locales import load_model
 
@@ -111,6 +112,58 @@ def test_number_words(words, digits):
     assert number_value(words) == digits
 
 
+@pytest.mark.parametrize("words, value", [
+    ("seven pm", "19:00"), ("7 pm", "19:00"), ("7pm", "19:00"), ("7:30 pm", "19:30"), ("seven thirty in the evening", "19:30"),
+    ("seven", "07:00"), ("eight thirty", "08:30"), ("half past seven", "07:30"), ("quarter to eight", "07:45"),
+    ("ten past nine", "09:10"), ("half seven", "07:30"), ("eight o'clock", "08:00"), ("seven oh five", "07:05"),
+    ("nineteen hundred", "19:00"), ("twenty one thirty", "21:30"), ("19:30", "19:30"), ("nine in the morning", "09:00"),
+    ("three in the afternoon", "15:00"), ("ten at night", "22:00"), ("twelve at night", "00:00"), ("twelve pm", "12:00"),
+    ("twelve a m", "00:00"), ("nine a m", "09:00"), ("9 a.m.", "09:00"), ("ten p. m.", "22:00"),
+    ("eleven forty five pm", "23:45"), ("noon", "12:00"), ("midday", "12:00"), ("midnight", "00:00"),
+])
+def test_time_words_arrive_as_a_24_hour_clock(words, value):
+    assert time_value(words) == value
+
+
+@pytest.mark.parametrize("words, code", [
+    ("morning", "MO"), ("the morning", "MO"), ("this afternoon", "AF"), ("the evening", "EV"), ("in the evening", "EV"),
+    ("night", "NI"), ("at night", "NI"), ("tonight", "NI"),
+])
+def test_a_part_of_the_day_arrives_as_its_code(words, code):
+    assert time_value(words) == code
+
+
+@pytest.mark.parametrize("words", [
+    "", "something", "call my mom", "talk to me", "three weeks", "nineteen pm", "twenty five", "seven thirty five twenty",
+    "the", "early", "at seven", "half", "evening walk",
+])
+def test_words_that_are_no_time_of_day_have_no_time_value(words):
+    assert time_value(words) is None
+
+
+def test_spoken_times_arrive_as_alexa_sends_amazon_time():
+    heard = UNDERSTANDING.understand("remind me to stretch at seven thirty pm")
+    assert heard.intent == "SetReminderIntent" and heard.slots["habit"].value_id == "stretch"
+    assert heard.slots["time"].value == "19:30"
+    hours = UNDERSTANDING.understand("from eight to four", Elicitation("SetReminderIntent", "from_time"))
+    assert (hours.intent, hours.slots["from_time"].value, hours.slots["to_time"].value) == ("SetReminderIntent", "08:00", "04:00")
+    answer = UNDERSTANDING.understand("the evening", Elicitation("SetReminderIntent", "time"))
+    assert answer.intent == "SetReminderIntent" and answer.slots["time"].value == "EV" and answer.how == "elicited slot"
+
+
+def test_a_time_slot_holds_only_words_that_are_a_time_unless_they_answer_its_question():
+    heard = UNDERSTANDING.understand("change my stretching reminder to eight pm")
+    assert heard.how == "sample" and heard.slots["time"].value == "20:00"
+    # "{from_time} to {to_time}" does not swallow a sentence because it has "to" in it
+    sentence = UNDERSTANDING.understand("i'd like a reminder to relax")
+    assert sentence.intent == "SetReminderIntent" and set(sentence.slots) == {"habit"}
+    assert sentence.slots["habit"].value_id == "relax"
+    assert "time" not in UNDERSTANDING.understand("change my stretching reminder to whenever").slots
+    answer = UNDERSTANDING.understand("whenever you like", Elicitation("SetReminderIntent", "time"))
+    assert (answer.intent, answer.slots["time"].value, answer.how) == ("SetReminderIntent", "whenever you like",
+                                                                       "elicited slot, raw words")
+
+
 # --- what Alexa sends, and keeps ------------------------------------------------------------
 
 def test_the_session_attributes_and_user_carry_over_until_the_session_ends(alexa):
@@ -175,6 +228,54 @@ def test_a_timer_is_set_through_the_local_timers_api_after_the_permission_questi
     done = local.say("yes")
     assert done.request_type == "Connections.Response" and "timer is running" in readable(done.ssml)
     assert timers.timers[0]["duration"] == "PT15M"
+
+
+def test_the_permission_question_asks_for_the_scope_the_skill_named_and_a_yes_grants_it(alexa):
+    local, api = alexa
+    local.say("open back twitch helper")
+    local.say("remind me to stretch at seven thirty pm")
+    asked = local.say("yes")
+    assert any("may back twitch helper set reminders?" in note for note in asked.notes)
+    done = local.say("yes")
+    answer = local.sent[-1]["request"]
+    assert answer["type"] == "Connections.Response" and answer["payload"]["permissionScope"] == REMINDERS_SCOPE
+    assert answer["payload"]["status"] == "ACCEPTED" and "Done." in readable(done.ssml)
+    assert local.conversation.granted == {REMINDERS_SCOPE} and TIMERS_SCOPE not in local.conversation.granted
+    assert len(api.reminders) == 1
+    local.say("remind me to relax at eight pm")
+    again = local.say("yes")
+    assert not any("may back twitch helper" in note for note in again.notes) and len(api.reminders) == 2
+
+
+def test_a_refused_permission_grants_nothing_and_sets_nothing(alexa):
+    local, api = alexa
+    local.say("open back twitch helper")
+    local.say("remind me to stretch at seven thirty pm")
+    local.say("yes")
+    refused = local.say("no")
+    assert local.sent[-1]["request"]["payload"] == {"permissionScope": REMINDERS_SCOPE, "status": "DENIED",
+                                                    "isCardThrown": False}
+    assert "permission refused" in refused.notes and local.conversation.granted == set() and api.reminders == {}
+
+
+def test_each_turn_reports_the_reminders_it_set_changed_or_deleted(alexa):
+    local, api = alexa
+    take_turn(local, api, "open back twitch helper")
+    local.conversation.granted.add(REMINDERS_SCOPE)
+    take_turn(local, api, "remind me to stretch at seven thirty pm")
+    said, effects = take_turn(local, api, "yes")
+    assert effects.reminders == ["set: FREQ=DAILY;BYHOUR=19;BYMINUTE=30;BYSECOND=0 America/New_York: "
+                                 "Time for your daily back stretch. Gently, and never into pain."]
+    assert effects.reminders_held == 1 and effects.timers == [] and effects.deleted == []
+    _, changed = take_turn(local, api, "change my stretching reminder to eight pm")
+    assert [line.split(";")[:2] for line in changed.reminders] == [["changed: FREQ=DAILY", "BYHOUR=20"]]
+    _, listed = take_turn(local, api, "what reminders do i have")
+    assert listed.reminders == [] and listed.reminders_held == 1
+    _, deleted = take_turn(local, api, "stop my stretching reminders")
+    assert deleted.reminders == [] and len(deleted.deleted) == 1 and deleted.reminders_held == 0
+    out = io.StringIO()
+    show(said, effects, out)
+    assert "· reminder set: FREQ=DAILY;BYHOUR=19;BYMINUTE=30;BYSECOND=0 America/New_York: Time for" in out.getvalue()
 
 
 # --- what the person hears and sees ---------------------------------------------------------

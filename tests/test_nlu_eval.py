@@ -158,6 +158,53 @@ def test_an_utterance_that_is_also_a_sample_is_reported() -> None:
     assert report.accuracy == 1.0 and report.failures() == problems[:1]
 
 
+def reminder_model() -> dict[str, Any]:
+    """The tiny model with an intent whose samples are mostly AMAZON.TIME slots."""
+    model = tiny_model()
+    time_slots = [{"name": name, "type": "AMAZON.TIME"} for name in ("time", "from_time", "to_time")]
+    model["interactionModel"]["languageModel"]["intents"].append(
+        {"name": "SetReminderIntent", "slots": time_slots,
+         "samples": ["remind me to stretch at {time}", "at {time}", "{time}", "{from_time} to {to_time}"]})
+    return model
+
+
+def test_a_time_slot_overlaps_only_with_words_that_are_a_time() -> None:
+    """A sample such as "{time}" or "{from_time} to {to_time}" is an overlap only for a time of
+    day, not for every held-out utterance (or every one with "to" in it)."""
+    held_out = annotations(("seven thirty pm", "SetReminderIntent"), ("from eight to four", "SetReminderIntent"),
+                           ("eight to four", "SetReminderIntent"), ("the evening", "SetReminderIntent"),
+                           ("at half past seven", "SetReminderIntent"), ("remind me to stretch at noon", "SetReminderIntent"),
+                           ("why is my back twitching so much", "WhyTwitchingIntent"), ("talk to me", FALLBACK),
+                           ("how do i get to the station", FALLBACK), ("at the weekend", FALLBACK))
+    problems = sample_overlaps(held_out, reminder_model(), "held-out.yaml")
+    assert [p.split(": ")[2] for p in problems] == [repr(u) for u in (
+        "seven thirty pm", "eight to four", "the evening", "at half past seven", "remind me to stretch at noon")]
+
+
+def test_time_annotations_are_a_24_hour_clock_or_a_part_of_the_day(tmp_path: Path) -> None:
+    path = tmp_path / "en-US.yaml"
+    path.write_text("\n".join([
+        '- {utterance: "remind me to stretch at seven thirty pm", intent: SetReminderIntent, slots: {time: "19:30"}}',
+        '- {utterance: "in the evening", intent: SetReminderIntent, slots: {time: EV}}',
+        '- {utterance: "at seven thirty", intent: SetReminderIntent, slots: {time: 19:30}}',
+        '- {utterance: "at seven", intent: SetReminderIntent, slots: {time: seven}}',
+        '- {utterance: "eight to four", intent: SetReminderIntent, slots: {from_time: "08:00", to_time: "24:00"}}',
+    ]) + "\n")
+    loaded, problems = load_annotations(path)
+    assert problems == []
+    found = annotation_problems(loaded, reminder_model(), path)
+    assert [line.split(": ")[1] for line in found] == ["line 3", "line 4", "line 5"]
+    assert "AMAZON.TIME values are \"HH:MM\" on a 24-hour clock, in quotes (YAML reads 19:00 unquoted as a number), " \
+           "or MO, AF, EV, NI; not '1170'" in found[0]
+    assert found[2].endswith("not '24:00'")
+
+
+def test_time_slots_are_trained_with_spoken_times() -> None:
+    texts = {p.text for p in training_phrases(reminder_model()) if p.intent == "SetReminderIntent"}
+    assert {"at seven pm", "remind me to stretch at nine in the morning", "the evening"} <= texts
+    assert {nlu_eval.time_value(example) is not None for example in nlu_eval.TIME_EXAMPLES} == {True}
+
+
 def test_every_filled_sample_of_the_real_model_is_caught_as_an_overlap() -> None:
     """`sample_overlaps` fills in only samples that could give a held-out utterance; none that
     does is skipped, wherever its slots stand (start, middle, end, several)."""

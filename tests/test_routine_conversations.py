@@ -116,8 +116,11 @@ def test_the_whole_routine_is_heard_step_by_step_in_order_and_finishing_forgets_
         assert words in heard, f"the routine never said {words!r}"
     assert len(turns) == 10, "six steps, three stretches, two relaxation parts, then the end"
     assert all(turn.ends_session is False and turn.reprompt for turn in turns)
-    assert "That's all six steps" in turns[-1].speech and turns[-1].speech.endswith("stop it coming back?")
+    assert "That's all six steps" in turns[-1].speech and turns[-1].speech.endswith("a daily reminder to stretch?")
     assert "routine" not in stored(tmp_path, conversation.user_id)
+    declined = conversation.ask("AMAZON.NoIntent")  # no to the reminder: on to the old question
+    assert declined.speech.startswith("Okay, no reminder.") and declined.speech.endswith("stop it coming back?")
+    assert declined.ends_session is False and declined.reprompt
     prevention = conversation.ask("AMAZON.YesIntent")
     assert "There are eight things" in prevention.speech
 

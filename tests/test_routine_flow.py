@@ -16,7 +16,7 @@ from skill.config import REPO_ROOT
 from skill.conversation.content import ContentError, load_content
 from support import repository
 from skill.conversation.flows import routine as routine_flow
-from skill.conversation.flows.pending import Offer, ResumeOffer, RoutineNext, TimerOffer
+from skill.conversation.flows.pending import ReminderOffer, ResumeOffer, RoutineNext, TimerOffer
 from skill.conversation.flows.routine import Progress
 from skill.conversation.reply import Pause, to_ssml
 
@@ -228,12 +228,18 @@ def test_the_heat_step_ends_by_offering_its_timer():
     assert pending == TimerOffer(4)
 
 
-def test_the_last_turn_asks_to_finish_and_finishing_offers_prevention():
+def test_the_last_turn_asks_to_finish_and_finishing_offers_a_stretch_reminder_then_prevention():
     last = routine_flow.positions(ROUTINE)[-1]
     reply, _ = routine_flow.step_reply(CONTENT, at(*last))
     assert reply.speech[-1] == "Ready to finish up?"
     done, pending = routine_flow.finished_reply(CONTENT)
-    assert "That's all six steps" in spoken(done.speech) and pending == Offer("prevention")
+    said = spoken(done.speech)
+    assert "That's all six steps" in said and said.endswith("Would you like a daily reminder to stretch?")
+    # "no" (or the reminder set) goes on to the routine's own follow-up: the prevention offer,
+    # not asked yet (tests/test_routine_conversations.py walks it)
+    assert pending == ReminderOffer("stretch", then=ROUTINE.id)
+    assert ROUTINE.offer == "prevention" and CONTENT.say(ROUTINE.follow_up_ask) not in said
+    assert CONTENT.say(ROUTINE.follow_up_ask).endswith("stop it coming back?")
 
 
 def test_where_am_i_names_the_part_inside_a_step_with_parts():

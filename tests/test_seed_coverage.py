@@ -4,9 +4,10 @@ signs in shared/docs/safety.md, can be heard by voice.
 The whole skill is walked once, as one user, through the signed HTTP endpoint: launch first
 (so the disclaimer's "911" is heard there and cannot make an emergency fact pass later), then
 every topic read to its end ("yes" through each "more", and to the offer of the emergency signs
-that some topics end with, until the topic's follow-up offer), then every cause. A fact is a few keywords or phrases that must all be heard in ONE response (so a
-red flag's sign, meaning and action come together). Matching ignores case and hyphens, keywords
-match whole words, and "a|b" accepts either wording.
+that some topics end with, "no" to the habit reminder that some offer, until the topic's
+follow-up offer), then every cause. A fact is a few keywords or phrases that must all be heard
+in ONE response (so a red flag's sign, meaning and action come together). Matching ignores case
+and hyphens, keywords match whole words, and "a|b" accepts either wording.
 """
 from __future__ import annotations
 
@@ -57,6 +58,11 @@ def reads_on(turn: Exchange) -> bool:
     return waiting.get("kind") == "more" or (waiting.get("kind") == "offer" and waiting.get("topic") == EMERGENCY_TOPIC)
 
 
+def offers_reminder(turn: Exchange) -> bool:
+    """The answer's end offers a habit reminder; a "no" goes on to its follow-up offer."""
+    return pending(turn).get("kind") == "reminder_offer"
+
+
 # --- the walk: one user, the whole skill ------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -71,8 +77,8 @@ def walk(pki, ca_file, tmp_path_factory) -> dict[str, list[Exchange]]:
     turns: dict[str, list[Exchange]] = {"launch": [user.launch()]}
     for intent in build.TOPIC_INTENTS:
         chain = turns[intent] = [user.ask(intent)]
-        while reads_on(chain[-1]) and len(chain) < MAX_MORE:
-            chain.append(user.ask("AMAZON.YesIntent"))
+        while (reads_on(chain[-1]) or offers_reminder(chain[-1])) and len(chain) < MAX_MORE:
+            chain.append(user.ask("AMAZON.NoIntent" if offers_reminder(chain[-1]) else "AMAZON.YesIntent"))
     for cause in CONTENT.causes:
         turns[f"CauseIntent {cause.id}"] = [user.ask("CauseIntent", cause=cause_slot(cause.id))]
     routine = turns["ReliefIntent (the guided routine)"] = [user.ask("ReliefIntent")]
@@ -215,12 +221,25 @@ def test_the_matching_is_whole_words_and_ignores_case_and_hyphens():
 # --- the walk itself, and what is never said ---------------------------------------------------
 
 def test_the_walk_reads_every_topic_to_its_follow_up_offer(walk):
+    """Every topic ends on its follow-up offer; one that offers a habit reminder (content
+    reminders.offers) gets there through a "no" to that offer, which came right after the
+    topic's last words and nowhere else."""
+    offers = CONTENT.reminders["offers"]
     for intent, topic_id in build.TOPIC_INTENTS.items():
-        last = walk[intent][-1]
+        chain = walk[intent]
+        last = chain[-1]
         expected = {"kind": "offer", "topic": CONTENT.topics[topic_id].offer}
         assert pending(last) == expected, (
-            f"{intent} after {len(walk[intent])} turns is pending {pending(last)}, not {expected}; "
+            f"{intent} after {len(chain)} turns is pending {pending(last)}, not {expected}; "
             f"last heard: {last.speech!r}")
+        offered = [pending(turn) for turn in chain if offers_reminder(turn)]
+        if topic_id in offers:
+            assert offered == [{"kind": "reminder_offer", "habit": offers[topic_id], "then": topic_id}], (
+                f"{intent} should offer the {offers[topic_id]} reminder once before its follow-up; offered {offered}")
+            declined = CONTENT.say(CONTENT.reminders["phrases"]["declined"])
+            assert offers_reminder(chain[-2]) and last.speech.startswith(declined), last.speech
+        else:
+            assert offered == [], f"{intent} offered a reminder it has none of: {offered}"
 
 
 def test_the_disclaimer_is_heard_at_launch_and_not_again_in_the_walk(walk):

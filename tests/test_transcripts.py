@@ -46,6 +46,21 @@ def test_a_wrong_expectation_fails_naming_the_line_and_what_was_heard(tmp_path):
     assert failures[2].startswith(f"{script}:4: expected [intent] 'HelpIntent'; understood as ['LaunchRequest']")
 
 
+def test_reminder_checks_see_what_the_turn_set_and_how_many_alexa_holds(tmp_path):
+    script = tmp_path / "reminders.txt"
+    script.write_text("\n".join([
+        "> open back twitch helper", "< [reminders] 0",
+        "> set a water reminder", "> yes", "> yes",
+        "< [reminder] FREQ=DAILY;BYHOUR=10,13,16", "< [reminder] Time for a glass of water", "< [reminders] 1",
+        "< [reminder] BYHOUR=19", "< [reminders] 2",
+        "> what reminders do i have", "< [reminder] glass of water",
+    ]) + "\n")
+    failures = run_transcript(script).failures
+    assert [failure.split(": ", 1)[1].split(";")[0] for failure in failures] == [
+        "expected [reminder] 'BYHOUR=19'", "expected [reminders] '2'", "expected [reminder] 'glass of water'"]
+    assert "Alexa holds 1 reminders" in failures[1] and "reminders set or changed: []" in failures[2]
+
+
 def test_the_command_exits_1_on_a_failed_expectation_and_0_when_all_hold(tmp_path, capsys):
     good, bad = tmp_path / "good.txt", tmp_path / "bad.txt"
     good.write_text("> open back twitch helper\n< Welcome\n< [open]\n")
@@ -70,6 +85,7 @@ def test_the_locale_option_overrides_the_transcripts_own(tmp_path):
     ("> hi\n< [colour] red\n", "unknown check [colour]"),
     ("> hi\n< [card]\n", "[card] needs a value"),
     ("> hi\n@locale en-GB\n", "@locale must come before the first turn"),
+    ("> hi\n< [reminders] some\n", "[reminders] needs a number"),
 ])
 def test_a_malformed_transcript_is_refused_with_its_line(tmp_path, text, problem):
     script = tmp_path / "broken.txt"

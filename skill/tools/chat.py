@@ -17,6 +17,8 @@ A transcript is a plain text file, so a conversation someone tried by hand becom
     < [not] 911                       the reply does not contain this
     < [name-free] YES                 the skill's CanFulfillIntentRequest answer
     < [timer] 15 minutes              a timer was set this turn
+    < [reminder] BYHOUR=19            a reminder was set or changed this turn (its rule, zone or words)
+    < [reminders] 2                   how many reminders Alexa holds after this turn
 
 With ``--screen`` the device is an Echo Show 8: each reply's screen (its APL document's datasource)
 is printed under the speech, and ``touch LABEL`` (typed, or ``> touch next`` in a transcript)
@@ -41,7 +43,8 @@ from .devtools.local_skill import LocalAlexaApi, local_skill
 
 ENTITIES = {"&quot;": '"', "&apos;": "'"}
 BREAKS = re.compile(r'(?:\s*<break time="\d+(?:\.\d+)?m?s"\s*/>)+')
-CHECKS = {"open", "closed", "intent", "card", "reprompt", "not", "name-free", "timer", "screen", "no-screen"}
+CHECKS = {"open", "closed", "intent", "card", "reprompt", "not", "name-free", "timer", "reminder", "reminders", "screen",
+          "no-screen"}
 SCREEN_DEVICE = "echo_show_8"  # --screen: a profile in devtools/envelopes/devices/
 EXECUTE_COMMANDS = "Alexa.Presentation.APL.ExecuteCommands"
 TOUCH = re.compile(r"touch\s+(\S.*)", re.IGNORECASE)
@@ -93,6 +96,48 @@ def timers_set(timers: LocalAlexaApi, since: int) -> list[str]:
     return found
 
 
+@dataclass
+class Effects:
+    """What one turn did on the person's Alexa besides the reply: timers set, reminders set or
+    changed ("set: FREQ=DAILY;BYHOUR=19;BYMINUTE=0;BYSECOND=0 America/New_York: Time for..."),
+    reminders deleted, and how many reminders the stand-in holds after it."""
+
+    timers: list[str] = field(default_factory=list)
+    reminders: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    reminders_held: int = 0
+
+
+def reminder_versions(api: LocalAlexaApi) -> dict[str, str]:
+    """Each reminder the stand-in holds (by alertToken) and its version, to compare after a turn."""
+    with api.lock:
+        return {token: str(reminder.get("version")) for token, reminder in api.reminders.items()}
+
+
+def reminder_text(reminder: dict[str, Any]) -> str:
+    """A reminder as "RULE ZONE: words" ("FREQ=DAILY;BYHOUR=19;... America/New_York: Time for...");
+    a one-off one shows its scheduled time, one without a zone "(device zone)"."""
+    trigger = reminder.get("trigger") or {}
+    rules = (trigger.get("recurrence") or {}).get("recurrenceRules") or []
+    when = " ".join(rules) or str(trigger.get("scheduledTime") or trigger.get("offsetInSeconds") or "?")
+    content = ((reminder.get("alertInfo") or {}).get("spokenInfo") or {}).get("content") or [{}]
+    return f"{when} {trigger.get('timeZoneId') or '(device zone)'}: {content[0].get('text', '')}"
+
+
+def effects_since(api: LocalAlexaApi, timers_before: int, versions_before: dict[str, str]) -> Effects:
+    """What changed on the stand-in since the counts and versions taken before the turn."""
+    with api.lock:
+        held = dict(api.reminders)
+    effects = Effects(timers=timers_set(api, timers_before), reminders_held=len(held))
+    for token, reminder in held.items():
+        if token not in versions_before:
+            effects.reminders.append(f"set: {reminder_text(reminder)}")
+        elif str(reminder.get("version")) != versions_before[token]:
+            effects.reminders.append(f"changed: {reminder_text(reminder)}")
+    effects.deleted = [token for token in versions_before if token not in held]
+    return effects
+
+
 def screen_lines(said: Exchange) -> list[str]:
     """What the screen shows after this reply, top to bottom as the documents lay it out, so a
     chat on a screen device can be read without one; [] when the reply drew nothing."""
@@ -140,7 +185,7 @@ def _commands(commands: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         yield from _commands(command.get("commands", []))
 
 
-def show(said: Exchange, timers: list[str], out: TextIO) -> None:
+def show(said: Exchange, effects: Effects, out: TextIO) -> None:
     """Print one exchange as a listener (and a curious developer) would want it."""
     if said.heard is not None:
         how = f'{said.heard.how} "{said.heard.sample}"' if said.heard.sample else said.heard.how
@@ -161,8 +206,12 @@ def show(said: Exchange, timers: list[str], out: TextIO) -> None:
         print("      card: " + card.replace("\n", "\n            "), file=out)
     for line in screen_lines(said):
         print(line, file=out)
-    for timer in timers:
+    for timer in effects.timers:
         print(f"      · timer set: {timer}", file=out)
+    for reminder in effects.reminders:
+        print(f"      · reminder {reminder}", file=out)
+    if effects.deleted:
+        print(f"      · reminders deleted: {len(effects.deleted)} ({effects.reminders_held} left)", file=out)
     for note in said.notes:
         print(f"      · {note}", file=out)
     if said.status is not None or said.replayed is not None:
@@ -188,10 +237,10 @@ class Speaker:
 
 # --------------------------------------------------------------------------- a turn
 
-def take_turn(alexa: LocalAlexa, timers: LocalAlexaApi, utterance: str) -> tuple[Exchange, list[str]]:
-    """Say one thing (or a special: "(silence)", "(new visit)", "touch LABEL") and collect any
-    timer it set."""
-    before = len(timers.timers)
+def take_turn(alexa: LocalAlexa, api: LocalAlexaApi, utterance: str) -> tuple[Exchange, Effects]:
+    """Say one thing (or a special: "(silence)", "(new visit)", "touch LABEL") and collect what
+    it did on the Alexa APIs: timers set, reminders set, changed or deleted."""
+    timers_before, versions_before = len(api.timers), reminder_versions(api)
     touched = TOUCH.fullmatch(utterance)
     if touched:
         said = touch(alexa, touched.group(1))
@@ -202,7 +251,7 @@ def take_turn(alexa: LocalAlexa, timers: LocalAlexaApi, utterance: str) -> tuple
         said.notes.append("later, the same person comes back")
     else:
         said = alexa.say(utterance)
-    return said, timers_set(timers, before)
+    return said, effects_since(api, timers_before, versions_before)
 
 
 def touch(alexa: LocalAlexa, label: str) -> Exchange:
@@ -228,7 +277,7 @@ def _label_key(label: str) -> str:
     return " ".join(label.casefold().rstrip("?!. ").split())
 
 
-def repl(alexa: LocalAlexa, timers: LocalAlexaApi, speaker: Speaker | None, read: Callable[[str], str] = input,
+def repl(alexa: LocalAlexa, api: LocalAlexaApi, speaker: Speaker | None, read: Callable[[str], str] = input,
          out: TextIO | None = None) -> int:
     """Type, hear, repeat. Ctrl-D (or Ctrl-C) leaves."""
     out = out or sys.stdout
@@ -244,8 +293,8 @@ def repl(alexa: LocalAlexa, timers: LocalAlexaApi, speaker: Speaker | None, read
             return 0
         if not utterance:
             continue
-        said, set_now = take_turn(alexa, timers, utterance)
-        show(said, set_now, out)
+        said, effects = take_turn(alexa, api, utterance)
+        show(said, effects, out)
         if speaker is not None:
             speaker.speak(said.ssml)
 
@@ -324,10 +373,12 @@ def _expectation(path: Path, number: int, text: str) -> Expectation:
         raise TranscriptError(f"{path}:{number}: unknown check [{check}] (known: {', '.join(sorted(CHECKS))})")
     if check not in ("open", "closed", "no-screen") and not value:
         raise TranscriptError(f"{path}:{number}: [{check}] needs a value")
+    if check == "reminders" and not value.isdigit():
+        raise TranscriptError(f"{path}:{number}: [reminders] needs a number (how many reminders Alexa holds)")
     return Expectation(number, check, value)
 
 
-def failure(expectation: Expectation, said: Exchange, timers: list[str]) -> str | None:
+def failure(expectation: Expectation, said: Exchange, effects: Effects) -> str | None:
     """None when the expectation holds; otherwise what was expected and what happened."""
     speech = readable(said.ssml)
     actual: dict[str, tuple[bool, str]] = {
@@ -339,7 +390,11 @@ def failure(expectation: Expectation, said: Exchange, timers: list[str]) -> str 
         "closed": (not said.microphone_open, "the microphone stayed open"),
         "intent": (expectation.value in _intent_names(said), f"understood as {sorted(_intent_names(said))}"),
         "name-free": (said.name_free == expectation.value, f"name-free answer: {said.name_free}"),
-        "timer": (any(_contains(t, expectation.value) for t in timers), f"timers set: {timers}"),
+        "timer": (any(_contains(t, expectation.value) for t in effects.timers), f"timers set: {effects.timers}"),
+        "reminder": (any(_contains(r, expectation.value) for r in effects.reminders),
+                     f"reminders set or changed: {effects.reminders}"),
+        "reminders": (expectation.value.isdigit() and effects.reminders_held == int(expectation.value),
+                      f"Alexa holds {effects.reminders_held} reminders"),
         "screen": (_contains(screen_words(said), expectation.value), f"the screen shows: {screen_words(said)!r}"),
         "no-screen": (said.screen is None, f"the reply drew a screen: {screen_words(said)!r}"),
     }
@@ -378,17 +433,17 @@ def run_transcript(path: Path, locale: str | None = None, out: TextIO | None = N
     named, turns, named_device = _parse(path)
     result = ScriptResult(Path(path))
     device = device or named_device
-    with local_skill(locale or named or DEFAULT_LOCALE, content_dir, model_dir, device=device) as (alexa, timers):
+    with local_skill(locale or named or DEFAULT_LOCALE, content_dir, model_dir, device=device) as (alexa, api):
         for turn in turns:
-            said, set_now = take_turn(alexa, timers, turn.utterance)
+            said, effects = take_turn(alexa, api, turn.utterance)
             result.turns += 1
             if out is not None:
                 print(f"you> {turn.utterance}", file=out)
-                show(said, set_now, out)
+                show(said, effects, out)
             if TOUCH.fullmatch(turn.utterance) and said.request_type is None:
                 result.failures.append(f"{path}:{turn.line}: {said.notes[-1]}")
             for expectation in turn.expectations:
-                problem = failure(expectation, said, set_now)
+                problem = failure(expectation, said, effects)
                 if problem:
                     result.failures.append(f"{path}:{expectation.line}: {problem} (after '> {turn.utterance}')")
         result.intents = {envelope["request"]["intent"]["name"] for envelope in alexa.sent
@@ -405,9 +460,9 @@ def chat_command(locale: str | None, scripts: list[Path], speak: bool, out: Text
     if scripts:
         return _play_scripts(scripts, locale, out, device)
     locale = locale or DEFAULT_LOCALE
-    with local_skill(locale, device=device) as (alexa, timers):
+    with local_skill(locale, device=device) as (alexa, api):
         speaker = Speaker(locale, out) if speak else None
-        return repl(alexa, timers, speaker, out=out)
+        return repl(alexa, api, speaker, out=out)
 
 
 def _play_scripts(scripts: list[Path], locale: str | None, out: TextIO, device: str | None) -> int:

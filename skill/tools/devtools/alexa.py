@@ -5,7 +5,8 @@ the invocation ("open back twitch helper", "ask back twitch helper ..."), unders
 with the interaction model (understanding.py), asks CanFulfillIntentRequest first when the
 skill wasn't named, builds the request envelope, signs the raw body with a throwaway PKI and
 sends it, then keeps the session, its attributes, the user, an open dialog (Dialog.ElicitSlot)
-and a pending permission question for the next turn. The skill sees exactly what it would see
+and a pending permission question (Connections.SendRequest AskFor: timers or reminders) for the
+next turn. The skill sees exactly what it would see
 from Amazon, so the real verification, routing and rendering all run.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ...conversation.alexa_api import TIMERS_SCOPE
+from ...conversation.alexa_api import REMINDERS_SCOPE, TIMERS_SCOPE
 from ...conversation.locales import language_model
 from .conversation import Conversation, Exchange
 from .pki import LocalPKI
@@ -26,6 +27,8 @@ LAUNCH_WORDS = r"open|launch|start|begin|load|run|play|use|talk to"
 ONE_SHOT_WORDS = r"ask|tell"
 ONE_SHOT_JOINERS = r"to|about|for|if|whether"
 APL_INTERFACE = "Alexa.Presentation.APL"
+# What Alexa's voice permission question asks for each scope: "may Back Twitch Helper set timers?".
+PERMISSION_WORDS = {TIMERS_SCOPE: "set timers", REMINDERS_SCOPE: "set reminders"}
 
 
 @dataclass
@@ -51,7 +54,8 @@ class LocalAlexa:
         self.understanding = Understanding(model)
         self.dialog_intents = {i["name"] for i in model["interactionModel"].get("dialog", {}).get("intents", [])}
         self.session: Session | None = None
-        self.permission_token: str | None = None
+        self.permission_token: str | None = None  # an AskFor is waiting for the person's yes or no
+        self.permission_scope: str = TIMERS_SCOPE  # ... for this scope (the directive's permissionScope)
         self.invocation = language_model(model)["invocationName"]
         self.screen: dict[str, Any] | None = None  # what the device shows now (Exchange.screen), for touches
 
@@ -159,15 +163,18 @@ class LocalAlexa:
         return self._send(said, request, new_session)
 
     def _permission_answer(self, utterance: str) -> Exchange:
-        """Alexa asked "may Back Twitch Helper set timers?": the answer comes back as Connections.Response."""
+        """Alexa asked "may Back Twitch Helper set timers?" (or reminders, whatever scope the
+        AskFor named): a yes grants that scope from now on; the answer comes back as
+        Connections.Response with the AskFor's token."""
         heard = self.understanding.understand(utterance)
         accepted = heard.intent == "AMAZON.YesIntent"
         token, self.permission_token = self.permission_token, None
+        scope = self.permission_scope
         if accepted:
-            self.conversation.granted.add(TIMERS_SCOPE)
+            self.conversation.granted.add(scope)
         request = {"type": "Connections.Response", "name": "AskFor", "token": token,
                    "status": {"code": "200", "message": "OK"},
-                   "payload": {"permissionScope": TIMERS_SCOPE, "status": "ACCEPTED" if accepted else "DENIED",
+                   "payload": {"permissionScope": scope, "status": "ACCEPTED" if accepted else "DENIED",
                                "isCardThrown": False}}
         said = Exchange(utterance=utterance, heard=heard)
         said.notes.append(f"permission {'granted' if accepted else 'refused'}")
@@ -195,7 +202,9 @@ class LocalAlexa:
         for directive in said.directives:
             if directive.get("type") == "Connections.SendRequest" and directive.get("name") == "AskFor":
                 self.permission_token = directive.get("token")
-                said.notes.append(f"Alexa asks: may {self.invocation} set timers? (say yes or no)")
+                self.permission_scope = (directive.get("payload") or {}).get("permissionScope") or TIMERS_SCOPE
+                asks = PERMISSION_WORDS.get(self.permission_scope, f"use {self.permission_scope}")
+                said.notes.append(f"Alexa asks: may {self.invocation} {asks}? (say yes or no)")
 
 
 def _elicitation(directives: list[dict[str, Any]]) -> tuple[Elicitation | None, dict[str, Any] | None]:

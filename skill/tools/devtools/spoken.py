@@ -109,14 +109,14 @@ def _iso(amounts: dict[tuple[str, bool], str]) -> str:
 _PARTS_OF_DAY = {"morning": "MO", "mornings": "MO", "afternoon": "AF", "afternoons": "AF", "evening": "EV",
                  "evenings": "EV", "night": "NI", "nights": "NI", "tonight": "NI", "nighttime": "NI"}
 _PART_OF_DAY_LEADS = ("in the", "the", "this", "at", "in", "every", "each")
-# Words after a clock time that say which half of the day: False before noon, True after it,
-# _MIDNIGHT after it except that twelve is midnight ("twelve at night").
-_MIDNIGHT = 2
-_MERIDIEMS: tuple[tuple[tuple[str, ...], int], ...] = tuple(
+# Words after a clock time that say which half of the day: before noon, after it, or at night
+# (after noon, except that twelve at night is midnight).
+_AM, _PM, _NIGHT = "am", "pm", "night"
+_MERIDIEMS: tuple[tuple[tuple[str, ...], str], ...] = tuple(
     (tuple(words.split()), half) for words, half in (
-        ("am", False), ("in the morning", False), ("this morning", False), ("pm", True),
-        ("in the afternoon", True), ("this afternoon", True), ("in the evening", True), ("this evening", True),
-        ("at night", _MIDNIGHT), ("tonight", _MIDNIGHT)))
+        ("am", _AM), ("in the morning", _AM), ("this morning", _AM), ("pm", _PM),
+        ("in the afternoon", _PM), ("this afternoon", _PM), ("in the evening", _PM), ("this evening", _PM),
+        ("at night", _NIGHT), ("tonight", _NIGHT)))
 _NAMED_TIMES = {"noon": "12:00", "midday": "12:00", "twelve noon": "12:00", "12 noon": "12:00",
                 "midnight": "00:00", "twelve midnight": "00:00", "12 midnight": "00:00"}
 _QUARTERS = {"quarter": 15, "a quarter": 15, "half": 30}
@@ -143,7 +143,7 @@ def time_value(words: str) -> str | None:
     if half is not None:
         if not 1 <= hour <= 12:
             return None  # "nineteen pm", "zero am"
-        hour = 0 if hour == 12 and half == _MIDNIGHT else hour % 12 + (12 if half else 0)
+        hour = 0 if hour == 12 and half == _NIGHT else hour % 12 + (0 if half == _AM else 12)
     return f"{hour:02d}:{minute:02d}"
 
 
@@ -171,7 +171,7 @@ def _part_of_day(tokens: list[str]) -> str | None:
     return _PARTS_OF_DAY[last] if not lead or " ".join(lead) in _PART_OF_DAY_LEADS else None
 
 
-def _meridiem(tokens: list[str]) -> tuple[list[str], int | None]:
+def _meridiem(tokens: list[str]) -> tuple[list[str], str | None]:
     """The words before a closing "pm", "in the morning", "at night"..., and which half of the
     day they say (see _MERIDIEMS); None without one."""
     for words, half in _MERIDIEMS:
@@ -191,11 +191,11 @@ def _clock(tokens: list[str]) -> tuple[int, int] | None:
             at = tokens.index(joiner)
             return _relative(tokens[:at], tokens[at + 1:], sign)
     if len(tokens) == 2 and tokens[0] == "half":  # British "half seven": 7:30
-        hour = _hour(tokens[1:])
-        return None if hour is None else (hour, 30)
+        half_past = _hour(tokens[1:])
+        return None if half_past is None else (half_past, 30)
     if len(tokens) == 1 and tokens[0].isdigit() and len(tokens[0]) in (3, 4):
-        hour, minute = int(tokens[0][:-2]), int(tokens[0][-2:])
-        return (hour, minute) if hour < 24 and minute < 60 else None
+        hours, minutes = int(tokens[0][:-2]), int(tokens[0][-2:])
+        return (hours, minutes) if hours < 24 and minutes < 60 else None
     for split in range(len(tokens), 0, -1):  # the longest hour first: "twenty one thirty" is 21:30
         hour = _hour(tokens[:split])
         minute = _minute(tokens[split:])

@@ -11,7 +11,8 @@ Alexa's built-in intents. It is deliberately simpler than Alexa, in one predicta
 2. an utterance equal to a sample without slots (or a built-in phrase such as "yes");
 3. a sample whose slots all hold values the model knows (most literal words wins);
 4. a sample whose literal words all match around a slot holding unknown words (sent without
-   an entity match, as Alexa sends "what about shoes");
+   an entity match, as Alexa sends "what about shoes"); an AMAZON.TIME slot only ever holds a
+   time here, so "{from_time} to {to_time}" does not swallow every sentence with "to" in it;
 5. the closest sample (difflib), if close enough: samples without slots as they are, and
    one-slot samples against the words with a known slot value replaced by its {slot};
 6. while eliciting, the whole reply as the elicited slot's raw words;
@@ -154,7 +155,7 @@ class Understanding:
         if elicit is None or elicit.intent not in self.intents:
             return None
         if not strict:
-            slot = self._fill(elicit.intent, elicit.slot, text, strict=False)
+            slot = self._fill(elicit.intent, elicit.slot, text, strict=False, elicited=True)
             return Heard(elicit.intent, {elicit.slot: slot}, "elicited slot, raw words") if slot else None
         samples = self.slot_samples.get((elicit.intent, elicit.slot)) or [
             sample for sample in self.samples if sample.intent == elicit.intent and elicit.slot in sample.slots]
@@ -221,8 +222,9 @@ class Understanding:
             slots[name] = slot
         return Heard(sample.intent, slots, "sample" if strict else "sample, unknown slot value", sample.text)
 
-    def _fill(self, intent: str, name: str, words: str, strict: bool) -> SlotFill | None:
-        """The slot as Alexa sends it, or None when `strict` and the words are not a known value."""
+    def _fill(self, intent: str, name: str, words: str, strict: bool, elicited: bool = False) -> SlotFill | None:
+        """The slot as Alexa sends it, or None when `strict` and the words are not a known value
+        (for AMAZON.TIME also when they are no time, unless they answer the slot's elicitation)."""
         slot_type = self.slot_types[intent].get(name)
         if slot_type is None:
             return None
@@ -234,7 +236,7 @@ class Understanding:
             return SlotFill(name, value or words, slot_type) if value or not strict else None
         if slot_type == "AMAZON.TIME":
             value = time_value(words)
-            return SlotFill(name, value or words, slot_type) if value or not strict else None
+            return SlotFill(name, value or words, slot_type) if value or elicited else None
         if slot_type.startswith("AMAZON."):
             return SlotFill(name, words, slot_type)
         known = self.values.get(slot_type, {}).get(words)
