@@ -48,6 +48,9 @@ CHECKS = {"open", "closed", "intent", "card", "reprompt", "not", "name-free", "t
 SCREEN_DEVICE = "echo_show_8"  # --screen: a profile in devtools/envelopes/devices/
 EXECUTE_COMMANDS = "Alexa.Presentation.APL.ExecuteCommands"
 TOUCH = re.compile(r"touch\s+(\S.*)", re.IGNORECASE)
+# Transcript lines that set the stand-in Alexa APIs failing (401, 429, 503...) or working again.
+API_FAILS = re.compile(r"\(alexa apis answer ([1-5]\d\d)\)")
+API_WORKS = "(alexa apis work)"
 ROW = "        "  # a screen's rows, under its "[screen: kind]" line
 
 
@@ -238,7 +241,8 @@ class Speaker:
 # --------------------------------------------------------------------------- a turn
 
 def take_turn(alexa: LocalAlexa, api: LocalAlexaApi, utterance: str) -> tuple[Exchange, Effects]:
-    """Say one thing (or a special: "(silence)", "(new visit)", "touch LABEL") and collect what
+    """Say one thing (or a special: "(silence)", "(new visit)", "touch LABEL", "(alexa apis answer
+    429)", "(alexa apis work)") and collect what
     it did on the Alexa APIs: timers set, reminders set, changed or deleted."""
     timers_before, versions_before = len(api.timers), reminder_versions(api)
     touched = TOUCH.fullmatch(utterance)
@@ -249,6 +253,10 @@ def take_turn(alexa: LocalAlexa, api: LocalAlexaApi, utterance: str) -> tuple[Ex
     elif utterance == "(new visit)":
         said = alexa.end_session("EXCEEDED_MAX_REPROMPTS", Exchange(utterance=utterance))
         said.notes.append("later, the same person comes back")
+    elif (failing := API_FAILS.fullmatch(utterance)) or utterance == API_WORKS:
+        said = Exchange(utterance=utterance)
+        api.status = int(failing.group(1)) if failing else 200
+        said.notes.append(f"from now on the Alexa APIs answer {api.status}")
     else:
         said = alexa.say(utterance)
     return said, effects_since(api, timers_before, versions_before)
