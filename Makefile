@@ -99,11 +99,22 @@ LAMBDA_PYTHON ?= 3.12
 build-SkillFunction: install
 	rm -rf "$(ARTIFACTS_DIR)/.wheel" && $(PYTHON) -m pip wheel --quiet --no-deps -w "$(ARTIFACTS_DIR)/.wheel" .
 	wheel="$$(echo "$(ARTIFACTS_DIR)"/.wheel/*.whl)" && \
-	$(PYTHON) -m pip install --quiet --target "$(ARTIFACTS_DIR)" --platform manylinux2014_x86_64 \
+	$(PYTHON) -m pip install --quiet --no-compile --target "$(ARTIFACTS_DIR)" --platform manylinux2014_x86_64 \
 		--implementation cp --python-version $(LAMBDA_PYTHON) --only-binary=:all: "$$wheel[aws]"
 	rm -rf "$(ARTIFACTS_DIR)/.wheel"
 	# The authoring tools (skill/tools, the backtwitch command) never run in the function.
 	rm -rf "$(ARTIFACTS_DIR)/skill/tools" "$(ARTIFACTS_DIR)/bin"
+	# Bytecode for the runtime's Python, made by that Python (pip would make this machine's, which
+	# the function cannot use; its files are read-only, so it would compile again on every cold
+	# start), unchecked so that the zip's timestamps do not matter. Importing skill.runtime first
+	# applies its filter for the one known warning: ask-sdk-model and ask-sdk-core docstrings with
+	# `\&`, a SyntaxWarning under Python 3.12, harmless; every other warning still shows. Without
+	# python$(LAMBDA_PYTHON) here (`sam build --use-container` has it) the function compiles as it starts.
+	if python$(LAMBDA_PYTHON) -c '' 2>/dev/null; then \
+		python$(LAMBDA_PYTHON) -c 'import sys; sys.path.insert(0, sys.argv[1]); import compileall, py_compile, skill.runtime; \
+			sys.exit(not compileall.compile_dir(sys.argv[1], quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH))' \
+			"$(ARTIFACTS_DIR)"; \
+	else echo "no python$(LAMBDA_PYTHON) here: the function will compile its modules when it starts"; fi
 	cp -R content interaction_model "$(ARTIFACTS_DIR)/"
 	# Content and models compiled once and checked as start-up would check them
 	# (skill/runtime/snapshot.py): the function reads this file (SKILL_WORDS_SNAPSHOT) instead

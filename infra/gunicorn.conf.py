@@ -35,6 +35,15 @@ preload_app = True
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("SKILL_LOG_LEVEL", "info").lower()
+# gunicorn 25.1+ opens a control socket for `gunicornc` at $XDG_RUNTIME_DIR/gunicorn.ctl, else
+# ~/.gunicorn/gunicorn.ctl: one path for every gunicorn the user runs, so `make run` would write
+# into the home directory unasked and a second instance (a test server, `make run` beside the
+# service) would take the socket over from the first. Nothing here needs it (systemd and signals
+# manage the service): off, unless GUNICORN_CONTROL_SOCKET names a path for this instance alone.
+# Older gunicorn ignores both names.
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+if not control_socket_disable:
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 
 
 class StdoutLogger(Logger):

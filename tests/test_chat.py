@@ -309,6 +309,25 @@ def test_speak_without_espeak_ng_says_so_once_and_only_prints():
     assert out.getvalue() == "(--speak: espeak-ng is not installed, so replies are only printed)\n"
 
 
+def test_piped_lines_are_echoed_after_the_prompt_so_the_output_reads_as_a_conversation(alexa, monkeypatch, capsys):
+    """`printf 'open back twitch helper\\n' | backtwitch chat`: a pipe, unlike a terminal, shows nothing typed."""
+    local, timers = alexa
+    monkeypatch.setattr("sys.stdin", io.StringIO("open back twitch helper\nis it serious\n"))
+    assert repl(local, timers, None) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:3] == ["you> open back twitch helper", "      · LaunchRequest"]
+    assert "you> is it serious" in lines and lines[-1] == "you> "
+
+
+def test_typed_lines_are_not_echoed_a_second_time_on_a_terminal(alexa, monkeypatch, capsys):
+    local, timers = alexa
+    terminal = io.StringIO("open back twitch helper\n")
+    terminal.isatty = lambda: True  # type: ignore[method-assign]
+    monkeypatch.setattr("sys.stdin", terminal)
+    assert repl(local, timers, None) == 0
+    assert "you> open back twitch helper" not in capsys.readouterr().out
+
+
 def test_the_terminal_conversation_shows_speech_card_and_microphone(alexa):
     local, timers = alexa
     lines = iter(["open back twitch helper", "is it serious", "i can't feel my legs"])

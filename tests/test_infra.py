@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 import yaml
@@ -138,6 +138,32 @@ def test_the_function_is_built_by_the_makefile_for_its_runtimes_python(template:
     assert (TEMPLATE.parent / function["Properties"]["CodeUri"]).resolve() == REPO_ROOT
 
 
+def test_the_function_hides_the_sdks_docstring_escape_warnings_and_no_other() -> None:
+    """ask-sdk-model and ask-sdk-core docstrings hold `\\&`: under Python 3.12 a SyntaxWarning for each
+    whenever the function compiles them (at build time or cold start), each harmless. The filter
+    comes with skill.runtime, imported before the SDK; here in a fresh process, away from pytest's."""
+    sdk_escape = "invalid escape sequence '\\&'"
+    cases = [("/var/task/ask_sdk_model/device.py", sdk_escape), ("/var/task/ask_sdk_core/utils/predicate.py", sdk_escape),
+             ("/var/task/skill/runtime/web.py", "invalid escape sequence '\\d'"),
+             ("/var/task/ask_sdk_model/device.py", "other warning")]
+    code = ("import json, sys, warnings, skill.runtime\n"
+            "for path, message in json.loads(sys.argv[1]):\n"
+            "    warnings.warn_explicit(message, SyntaxWarning, path, 30)\n")
+    result = subprocess.run([sys.executable, "-c", code, json.dumps(cases)], capture_output=True, text=True,
+                            timeout=30, check=True, cwd=REPO_ROOT,
+                            env={key: value for key, value in os.environ.items() if key != "PYTHONWARNINGS"})
+    shown = [line for line in result.stderr.splitlines() if "SyntaxWarning" in line]
+    assert shown == ["/var/task/skill/runtime/web.py:30: SyntaxWarning: invalid escape sequence '\\d'",
+                     "/var/task/ask_sdk_model/device.py:30: SyntaxWarning: other warning"]
+
+
+def test_the_lambda_build_compiles_for_the_runtimes_python_with_that_filter() -> None:
+    recipe = re.search(r"^build-SkillFunction:.*?(?=^\S|\Z)", (REPO_ROOT / "Makefile").read_text(), re.MULTILINE | re.DOTALL)
+    assert recipe, "Makefile's build-SkillFunction target not found"
+    assert "--no-compile" in recipe.group(0), "pip would compile for this machine's Python"
+    assert re.search(r"python\$\(LAMBDA_PYTHON\) -c .*import compileall, py_compile, skill\.runtime", recipe.group(0))
+
+
 def test_only_the_configured_skill_may_invoke_the_function(template: dict[str, Any]) -> None:
     events = template["Resources"]["SkillFunction"]["Properties"]["Events"]
     assert [event["Type"] for event in events.values()] == ["AlexaSkill"]
@@ -181,16 +207,17 @@ def nginx() -> str:
     return found
 
 
-def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
-    """A throwaway certificate for skill.example.com, in place of the real one."""
+def self_signed_certificate(directory: Path, host: str = "skill.example.com") -> tuple[Path, Path]:
+    """A throwaway certificate for `host`, in place of the real one (certbot's file names)."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "skill.example.com")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
     now = dt.datetime.now(dt.timezone.utc)
     certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
                    .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
                    .not_valid_after(now + dt.timedelta(days=1))
-                   .add_extension(x509.SubjectAlternativeName([x509.DNSName("skill.example.com")]), critical=False)
+                   .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
                    .sign(key, hashes.SHA256()))
+    directory.mkdir(parents=True, exist_ok=True)
     cert_path, key_path = directory / "fullchain.pem", directory / "privkey.pem"
     cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -198,31 +225,133 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
+def nginx_main_config(tmp_path: Path, include: str) -> Path:
+    """A main nginx.conf in tmp_path with its pid, logs and temporary files there, including `include`."""
+    temp_paths = "\n".join(f"    {kind}_temp_path {tmp_path / kind};" for kind in
+                           ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    # As root, workers would run as nobody, who cannot read the test's files (pytest's 0700 temp root).
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    main = tmp_path / "nginx.conf"
+    main.write_text(f"{user}worker_processes 1;\npid {tmp_path / 'nginx.pid'};\nerror_log {tmp_path / 'main-error.log'};\n"
+                    f"events {{ worker_connections 64; }}\n"
+                    f"http {{\n    access_log off;\n{temp_paths}\n    include {include};\n}}\n")
+    return main
+
+
 def nginx_config(tmp_path: Path, listen: dict[str, str] | None = None) -> Path:
-    """A main nginx.conf in tmp_path including the site, with test certificate and log paths."""
+    """A main nginx.conf in tmp_path including the site, with test certificate, webroot and log paths."""
     cert, key = self_signed_certificate(tmp_path)
     site = tmp_path / "site.conf"
     site.write_text(substituted(SITE.read_text(), {
         "/etc/letsencrypt/live/skill.example.com/fullchain.pem": str(cert),
         "/etc/letsencrypt/live/skill.example.com/privkey.pem": str(key),
+        "root /var/www/letsencrypt;": f"root {tmp_path / 'letsencrypt'};",
         "/var/log/nginx/back-twitch-helper.access.log": str(tmp_path / "access.log"),
         "/var/log/nginx/back-twitch-helper.error.log": str(tmp_path / "error.log"),
         **(listen or {}),
     }))
-    temp_paths = "\n".join(f"    {kind}_temp_path {tmp_path / kind};" for kind in
-                           ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    main = tmp_path / "nginx.conf"
-    main.write_text(f"worker_processes 1;\npid {tmp_path / 'nginx.pid'};\nerror_log {tmp_path / 'main-error.log'};\n"
-                    f"events {{ worker_connections 64; }}\n"
-                    f"http {{\n    access_log off;\n{temp_paths}\n    include {site};\n}}\n")
-    return main
+    return nginx_main_config(tmp_path, str(site))
 
 
-def test_nginx_accepts_the_site_config(tmp_path: Path) -> None:
-    result = subprocess.run([nginx(), "-t", "-c", str(nginx_config(tmp_path)), "-p", str(tmp_path)],
+def nginx_test(config: Path, prefix: Path) -> None:
+    """`nginx -t` on `config` must pass."""
+    result = subprocess.run([nginx(), "-t", "-c", str(config), "-p", str(prefix)],
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
     assert "syntax is ok" in result.stderr and "test is successful" in result.stderr
+
+
+def test_nginx_accepts_the_site_config(tmp_path: Path) -> None:
+    nginx_test(nginx_config(tmp_path), tmp_path)
+
+
+# The README's nginx steps (section Deploy), run as written but under a temporary root.
+
+def readme_deploy_blocks() -> dict[str, list[str]]:
+    """The Deploy section's shell blocks that set up nginx, by what they do: the site, the Let's
+    Encrypt certificate, the self-signed one."""
+    readme = (REPO_ROOT / "README.md").read_text()
+    section = readme[readme.index("\n## Deploy\n"):]
+    section = section[:section.index("\n## ", 1)]
+    blocks = [block.splitlines() for block in re.findall(r"^```sh\n(.*?)^```$", section, re.MULTILINE | re.DOTALL)]
+    marks = {"site": "infra/nginx/back-twitch-helper.conf >", "certbot": "certbot certonly",
+             "self-signed": "openssl req -x509"}
+    found = {name: [block for block in blocks if any(mark in line for line in block)] for name, mark in marks.items()}
+    assert all(len(matches) == 1 for matches in found.values()), f"README Deploy: expected one block each for {marks}"
+    return {name: matches[0] for name, matches in found.items()}
+
+
+def run_readme_block(lines: list[str], root: Path, host: str) -> None:
+    """Each line with /etc/ and /var/www/ under `root` and $HOST set; `nginx -t && systemctl
+    reload nginx` is a real `nginx -t` of what sites-enabled holds, and certbot is stood in for by
+    a certificate where it writes one, after checking it is asked for the site's webroot."""
+    for line in lines:
+        if not line.strip() or line.startswith("HOST="):
+            continue
+        if line == "nginx -t && systemctl reload nginx":
+            nginx_test(nginx_main_config(root, f"{root}/etc/nginx/sites-enabled/*"), root)
+        elif line.startswith("certbot "):
+            assert "--webroot -w /var/www/letsencrypt -d $HOST" in line
+            assert "root /var/www/letsencrypt;" in SITE.read_text()
+            enabled = "".join(path.read_text() for path in (root / "etc" / "nginx" / "sites-enabled").iterdir())
+            assert "location /.well-known/acme-challenge/" in enabled, "nothing serves certbot's challenge"
+            self_signed_certificate(root / "etc" / "letsencrypt" / "live" / host, host)
+        else:
+            rooted = line.replace(" /etc/", f" {root}/etc/").replace(" /var/www/", f" {root}/var/www/")
+            subprocess.run(["bash", "-euo", "pipefail", "-c", rooted], cwd=REPO_ROOT, env={**os.environ, "HOST": host},
+                           check=True, capture_output=True, timeout=60)
+
+
+def readme_site(tmp_path: Path, host: str) -> dict[str, list[str]]:
+    """The README's site block run under tmp_path (Debian's empty sites-* folders made first), with
+    the installed site's certificate, webroot and log paths moved there too."""
+    blocks = readme_deploy_blocks()
+    assert any(line.startswith("HOST=skill.example.com") for line in blocks["site"])
+    for folder in ("sites-available", "sites-enabled"):
+        (tmp_path / "etc" / "nginx" / folder).mkdir(parents=True)
+    run_readme_block(blocks["site"], tmp_path, host)
+    site = tmp_path / "etc" / "nginx" / "sites-available" / SITE.name
+    text = site.read_text()
+    assert "skill.example.com" not in text and f"server_name {host};" in text
+    for old in ("/etc/letsencrypt/", "/var/www/", "/var/log/"):
+        text = text.replace(old, f"{tmp_path}{old}")
+    site.write_text(text)
+    (tmp_path / "var" / "log" / "nginx").mkdir(parents=True)
+    return blocks
+
+
+def test_the_readmes_self_signed_certificate_step_makes_the_site_pass_nginx_t(tmp_path: Path) -> None:
+    nginx()
+    host = "alexa.clinic.example.org"
+    blocks = readme_site(tmp_path, host)
+    run_readme_block(blocks["self-signed"], tmp_path, host)
+    live = tmp_path / "etc" / "letsencrypt" / "live" / host
+    certificate = x509.load_pem_x509_certificate((live / "fullchain.pem").read_bytes())
+    assert certificate.issuer == certificate.subject, "self-signed"
+    san = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert san.get_values_for_type(x509.DNSName) == [host], "Alexa reads the host from the SAN"
+    usage = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert list(usage) == [x509.ExtendedKeyUsageOID.SERVER_AUTH]
+    assert certificate.public_key().key_size == 2048
+    enabled = tmp_path / "etc" / "nginx" / "sites-enabled" / SITE.name
+    assert enabled.is_symlink() and enabled.resolve() == tmp_path / "etc" / "nginx" / "sites-available" / SITE.name
+
+
+def test_the_readmes_certbot_steps_pass_nginx_t_before_and_after_the_certificate(tmp_path: Path) -> None:
+    """nginx must serve port 80 for certbot before the 443 server's certificate exists."""
+    nginx()
+    host = "back.example.net"
+    blocks = readme_site(tmp_path, host)
+    run_readme_block(blocks["certbot"], tmp_path, host)
+    enabled = tmp_path / "etc" / "nginx" / "sites-enabled" / SITE.name
+    assert enabled.is_symlink() and "listen 443 ssl;" in enabled.read_text()
+
+
+def test_the_site_file_says_how_it_is_installed_as_the_readme_does() -> None:
+    header = SITE.read_text().split("\n\n", 1)[0]
+    assert "/etc/nginx/sites-available/back-twitch-helper.conf" in header and "sites-enabled" in header
+    assert "# --- HTTPS" in SITE.read_text().split("upstream back_twitch_helper", 1)[0], \
+        "the README enables what precedes the marker alone: port 80, no certificate"
 
 
 class RecordingUpstream(BaseHTTPRequestHandler):
@@ -233,9 +362,15 @@ class RecordingUpstream(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         self.received.append((list(self.headers.items()), body))
-        answer = b'{"ok": true}'
+        self._answer("application/json", b'{"ok": true}')
+
+    def do_GET(self) -> None:  # the policy pages; the body recorded is what was asked for
+        self.received.append((list(self.headers.items()), f"GET {self.path}".encode()))
+        self._answer("text/html; charset=utf-8", b"<!DOCTYPE html><title>policy</title>")
+
+    def _answer(self, content_type: str, answer: bytes) -> None:
         self.send_response(200)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
         self.wfile.write(answer)
@@ -244,28 +379,63 @@ class RecordingUpstream(BaseHTTPRequestHandler):
         pass
 
 
+class ServedSite(NamedTuple):
+    https_port: int
+    http_port: int
+    received: list[tuple[list[tuple[str, str]], bytes]]
+    webroot: Path
+
+
 @pytest.fixture
-def proxied(tmp_path: Path) -> Iterator[tuple[int, list[tuple[list[tuple[str, str]], bytes]]]]:
-    """The site served by a real nginx on a loopback port, proxying to a recording upstream."""
+def served_site(tmp_path: Path) -> Iterator[ServedSite]:
+    """The site served by a real nginx on loopback ports (443 and 80 moved), proxying to a recording
+    upstream; certbot's webroot in tmp_path."""
     binary = nginx()
     upstream = ThreadingHTTPServer(("127.0.0.1", 0), RecordingUpstream)
     RecordingUpstream.received = []
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
-    port = free_port()
+    port, http_port = free_port(), free_port()
     config = nginx_config(tmp_path, {
         "listen 443 ssl;": f"listen 127.0.0.1:{port} ssl;",
         "listen [::]:443 ssl;": "",
+        "listen 80;": f"listen 127.0.0.1:{http_port};",
+        "listen [::]:80;": "",
         "server 127.0.0.1:8080;": f"server 127.0.0.1:{upstream.server_address[1]};",
     })
     process = subprocess.Popen([binary, "-c", str(config), "-p", str(tmp_path), "-g", "daemon off;"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wait_for_port(port, process)
-        yield port, RecordingUpstream.received
+        yield ServedSite(port, http_port, RecordingUpstream.received, tmp_path / "letsencrypt")
     finally:
         stop(process)
         upstream.shutdown()
         upstream.server_close()
+
+
+@pytest.fixture
+def proxied(served_site: ServedSite) -> tuple[int, list[tuple[list[tuple[str, str]], bytes]]]:
+    return served_site.https_port, served_site.received
+
+
+def test_port_80_serves_certbots_challenge_files_and_sends_everything_else_to_https(served_site: ServedSite) -> None:
+    challenge = served_site.webroot / ".well-known" / "acme-challenge" / "token-Ab_9"
+    challenge.parent.mkdir(parents=True)
+    challenge.write_text("token-Ab_9.key-authorization")
+    for path, expected in (("/.well-known/acme-challenge/token-Ab_9", 200), ("/alexa", 301), ("/", 301)):
+        connection = http.client.HTTPConnection("127.0.0.1", served_site.http_port, timeout=10)
+        try:
+            connection.request("GET", path, headers={"Host": "skill.example.com"})
+            response = connection.getresponse()
+            body = response.read()
+        finally:
+            connection.close()
+        assert response.status == expected, path
+        if expected == 200:
+            assert body == b"token-Ab_9.key-authorization"
+        else:
+            assert response.getheader("Location") == f"https://skill.example.com{path}"
+    assert served_site.received == []
 
 
 def https_post(port: int, path: str, body: bytes | list[bytes], headers: dict[str, str]) -> tuple[int, bytes]:
@@ -339,6 +509,24 @@ def test_nginx_serves_nothing_but_the_skills_own_paths(proxied) -> None:
     port, received = proxied
     assert https_post(port, "/admin", b"{}", {})[0] == 404
     assert received == []
+
+
+def test_nginx_serves_the_policy_pages_the_store_listing_links_to(proxied) -> None:
+    port, received = proxied
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    answers = []
+    for method, path in (("GET", "/privacy"), ("GET", "/terms"), ("POST", "/privacy"), ("GET", "/privacy/x")):
+        connection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=10)
+        try:
+            connection.request(method, path, body=b"{}" if method == "POST" else None, headers={"Host": "skill.example.com"})
+            response = connection.getresponse()
+            answers.append((method, path, response.status, response.read().startswith(b"<!DOCTYPE html>")))
+        finally:
+            connection.close()
+    assert answers == [("GET", "/privacy", 200, True), ("GET", "/terms", 200, True),
+                       ("POST", "/privacy", 403, False), ("GET", "/privacy/x", 404, False)]
+    assert [body for _, body in received] == [b"GET /privacy", b"GET /terms"]
 
 
 def test_every_nginx_timeout_toward_the_app_is_under_alexas_8_seconds() -> None:
@@ -429,7 +617,10 @@ def test_the_images_command_serves_the_skill_and_its_health_check_passes(tmp_pat
     port = free_port()
     env = {**os.environ, **{key: value.replace("/app", str(REPO_ROOT)) for key, value in dockerfile_env().items()},
            "BIND": f"127.0.0.1:{port}", "SKILL_DATABASE_URL": f"sqlite:///{tmp_path / 'skill.db'}",
-           "PATH": f"{GUNICORN.parent}{os.pathsep}{os.environ.get('PATH', '')}", "WEB_CONCURRENCY": "1"}
+           "PATH": f"{GUNICORN.parent}{os.pathsep}{os.environ.get('PATH', '')}", "WEB_CONCURRENCY": "1",
+           "HOME": str(tmp_path / "home")}  # where gunicorn's control socket would go, were it on
+    env.pop("XDG_RUNTIME_DIR", None)
+    env.pop("GUNICORN_CONTROL_SOCKET", None)
     server = subprocess.Popen(exec_form("CMD"), cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
     health = exec_form("HEALTHCHECK")  # the exec form after its CMD
@@ -442,6 +633,7 @@ def test_the_images_command_serves_the_skill_and_its_health_check_passes(tmp_pat
     assert healthy.returncode == 0, healthy.stderr
     assert "Booting worker" in stdout and "Booting worker" not in stderr, "gunicorn must log to stdout"
     assert subprocess.run(health, env=env, capture_output=True, timeout=10).returncode != 0, "must fail when down"
+    assert not (tmp_path / "home").exists(), "gunicorn wrote into the home directory (its control socket?)"
 
 
 # --- gunicorn.conf.py ----------------------------------------------------------------------------------
@@ -449,7 +641,8 @@ def test_the_images_command_serves_the_skill_and_its_health_check_passes(tmp_pat
 def gunicorn_settings(env: dict[str, str], scratch: Path) -> dict[str, Any]:
     """The config file's values under `env`, read in a child process (the file sets variables)."""
     code = ("import json, runpy, sys; g = runpy.run_path(sys.argv[1]); "
-            "print(json.dumps({k: g[k] for k in ('bind', 'workers', 'threads', 'timeout', 'errorlog', 'worker_class')}))")
+            "print(json.dumps({k: g.get(k) for k in ('bind', 'workers', 'threads', 'timeout', 'errorlog', 'worker_class', "
+            "'control_socket_disable', 'control_socket')}))")
     result = subprocess.run([sys.executable, "-c", code, str(INFRA / "gunicorn.conf.py")], capture_output=True,
                             text=True, env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(scratch), **env},
                             timeout=30, check=True)
@@ -476,6 +669,16 @@ def test_gunicorns_default_worker_is_not_held_by_a_slow_client(tmp_path: Path,
     monkeypatch.delenv("GUNICORN_WORKER_CLASS", raising=False)
     assert gunicorn_settings({}, tmp_path)["worker_class"] == "gevent"
     assert gunicorn_settings({"GUNICORN_WORKER_CLASS": "gthread"}, tmp_path)["worker_class"] == "gthread"
+
+
+def test_gunicorns_control_socket_is_off_unless_this_instance_is_given_a_path(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its default path (~/.gunicorn/gunicorn.ctl) is shared by every gunicorn the user runs."""
+    monkeypatch.delenv("GUNICORN_CONTROL_SOCKET", raising=False)
+    assert gunicorn_settings({}, tmp_path)["control_socket_disable"] is True
+    socket_path = str(tmp_path / "run" / "gunicorn.ctl")
+    given = gunicorn_settings({"GUNICORN_CONTROL_SOCKET": socket_path}, tmp_path)
+    assert (given["control_socket_disable"], given["control_socket"]) == (False, socket_path)
 
 
 def test_gunicorns_own_error_log_names_an_exception_without_its_message(tmp_path: Path) -> None:

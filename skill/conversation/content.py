@@ -143,6 +143,7 @@ class LocaleContent:
         self.phrases: dict[str, Text] = common["phrases"]
         self.screen: dict[str, Any] = common["screen"]  # what only a screen shows (screen.py)
         self.store: dict[str, Any] = data["store"]["store"]
+        self.policies: dict[str, Any] = data["policies"]["policies"]  # the /privacy and /terms pages
         self.reminders: dict[str, Any] = data["reminders"]["reminders"]  # flows/reminders.py reads it
         self.causes: tuple[Cause, ...] = tuple(Cause(**c) for c in data["causes"]["causes"])
         self.topics: dict[str, Topic] = {
@@ -372,12 +373,20 @@ def _cross_check(data: dict[str, Any], locate: Locate) -> list[str]:
     ids = [c["id"] for c in data["causes"]["causes"]]
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
         problems.append(f"{locate('causes', 'causes')}: id {dup!r} appears more than once")
-    declared = set(data["common"]["locale"]) | set(data["common"]["placeholders"])
+    locale_values = set(data["common"]["locale"])
+    declared = locale_values | set(data["common"]["placeholders"])
     for file_stem, key, text in iter_texts(data):
         for name in _placeholders(text):
             if name not in declared:
                 problems.append(f"{locate(file_stem, key)}: undeclared placeholder {{{name}}}")
+            elif file_stem in FILLED_FROM_LOCALE and name not in locale_values:
+                problems.append(f"{locate(file_stem, key)}: {{{name}}} is filled only in speech; here only the "
+                                f"locale's own values are ({', '.join(sorted(locale_values))})")
     return problems
+
+
+# Texts shown as written (the store listing, the policy pages): nothing but common.locale fills them.
+FILLED_FROM_LOCALE = frozenset({"store", "policies"})
 
 
 def _check_reminder_offers(reminders: dict[str, Any], offered_after: set[str], locate: Locate) -> list[str]:

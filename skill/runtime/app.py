@@ -1,4 +1,5 @@
-"""create_app(): configuration, then content, store and skill (skill/runtime/assemble.py), then the HTTP edge.
+"""create_app(): configuration, then content, store and skill (skill/runtime/assemble.py), then the HTTP edge
+and the Flask routes (/healthz, /metrics, and the policy pages /privacy and /terms).
 
 Anything wrong with content or configuration raises here, naming the file or key, so the
 server refuses to start rather than answering users badly.
@@ -16,6 +17,7 @@ from ..observability import configure_logging
 from .assemble import Words, assemble
 from .certificates import SigningCertificates, load_trust_roots
 from .edge import AlexaEdge
+from .policies import policy_blueprint
 from .verify import RequestVerifier
 from .web import AlexaEndpoint, service_blueprint
 
@@ -36,6 +38,7 @@ def create_app(config: Config | Mapping[str, str] | None = None, words: Words | 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.register_blueprint(service_blueprint(store, metrics))
+    app.register_blueprint(policy_blueprint(parts.content))  # GET /privacy, /terms: the listing links here
     app.register_error_handler(HTTPException, _http_error)
     # /alexa never reaches Flask (skill/runtime/edge.py); app(...) and app.wsgi_app both go through the edge.
     endpoint = AlexaEndpoint(verifier, skill, metrics)

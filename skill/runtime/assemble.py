@@ -44,6 +44,7 @@ class Assembly:
     skill: CustomSkill
     store: ObservedStore
     metrics: Metrics
+    content: Content  # the web app serves the policy pages from it
 
 
 def assemble(config: Config, words: Words | None = None) -> Assembly:
@@ -53,4 +54,4 @@ def assemble(config: Config, words: Words | None = None) -> Assembly:
     metrics = Metrics(known_intents=known_intents(words.catalogs))
     store = ObservedStore(open_store(config.database_url), metrics)  # counts StoreErrors
     skill = build_skill(words.content, store, words.catalogs, AlexaApiClient(timeout=config.alexa_api_timeout))
-    return Assembly(skill, store, metrics)
+    return Assembly(skill, store, metrics, words.content)

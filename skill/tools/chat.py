@@ -285,7 +285,16 @@ def _label_key(label: str) -> str:
     return " ".join(label.casefold().rstrip("?!. ").split())
 
 
-def repl(alexa: LocalAlexa, api: LocalAlexaApi, speaker: Speaker | None, read: Callable[[str], str] = input,
+def read_typed(prompt: str) -> str:
+    """input(), echoing the line when stdin is not a terminal: a terminal shows what was typed, a pipe
+    does not, and the output of `printf '...' | backtwitch chat` would answer lines nobody sees."""
+    line = input(prompt)
+    if not sys.stdin.isatty():
+        print(line)
+    return line
+
+
+def repl(alexa: LocalAlexa, api: LocalAlexaApi, speaker: Speaker | None, read: Callable[[str], str] = read_typed,
          out: TextIO | None = None) -> int:
     """Type, hear, repeat. Ctrl-D (or Ctrl-C) leaves."""
     out = out or sys.stdout

@@ -3,13 +3,14 @@
     backtwitch serve [--bind HOST:PORT]          the skill behind gunicorn
     backtwitch validate [--content D --model D]  content and interaction models, fully checked
     backtwitch chat [--locale L] [--script F] [--speak] [--screen]   talk to the skill offline
-    backtwitch package --endpoint https://HOST/alexa [--out DIR]   the ASK CLI skill-package/
+    backtwitch package (--endpoint https://HOST/alexa | --lambda-arn ARN) [--out DIR]   the ASK CLI project
     backtwitch nlu-eval [--locale L ...] [--model D] [--export DIR]   held-out NLU evaluation
     backtwitch snapshot --out FILE [--content D --model D]   words compiled for a fast start
 """
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ from ..config import REPO_ROOT, Config, ConfigError
 from ..conversation.content import ContentError
 from ..conversation.locales import ModelError, load_model, model_locales
 
-DEFAULT_PACKAGE_DIR = Path("build") / "skill-package"
+DEFAULT_PACKAGE_DIR = Path("build") / "ask"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,12 +52,16 @@ def _parser() -> argparse.ArgumentParser:
                       help="talk through an Echo Show 8: print each reply's screen; 'touch LABEL' presses a button")
     chat.set_defaults(run=chat_command)
 
-    package = commands.add_parser("package", help="write and check the ASK CLI skill-package/")
-    package.add_argument("--endpoint", required=True, help="the skill's HTTPS endpoint, e.g. https://HOST/alexa")
+    package = commands.add_parser("package", help="write and check the ASK CLI project (skill-package/, ask-resources.json)")
+    package.add_argument("--endpoint", help="the skill's HTTPS endpoint, e.g. https://HOST/alexa (or --lambda-arn)")
+    package.add_argument("--lambda-arn", help="the skill's AWS Lambda function (or --endpoint), "
+                                              "arn:aws:lambda:REGION:ACCOUNT:function:NAME[:ALIAS]")
     package.add_argument("--out", type=Path, default=DEFAULT_PACKAGE_DIR,
-                         help=f"output directory (default {DEFAULT_PACKAGE_DIR})")
-    package.add_argument("--certificate-type", default="Trusted", help="Trusted (default), Wildcard or SelfSigned")
-    package.add_argument("--privacy-policy-url", help="https URL of the privacy policy, for every locale")
+                         help=f"the ASK CLI project directory (default {DEFAULT_PACKAGE_DIR})")
+    package.add_argument("--certificate-type", help="with --endpoint: Trusted (default), Wildcard or SelfSigned")
+    package.add_argument("--privacy-url", help="https URL of the privacy policy (default: the endpoint's host /privacy)")
+    package.add_argument("--terms-url", help="https URL of the terms of use (default: the endpoint's host /terms)")
+    package.add_argument("--skill-id", help="the skill ask deploy updates, amzn1.ask.skill.... (default: it creates one)")
     _source_options(package)
     package.set_defaults(run=package_command)
 
@@ -139,21 +144,28 @@ def chat_command(args: argparse.Namespace) -> int:
 
 
 def package_command(args: argparse.Namespace) -> int:
-    """Refuse to package a repository that doesn't validate; then write and check the package."""
-    from .package import PackageError, build_package
+    """Refuse to package a repository that doesn't validate; then write and check the project."""
+    from .package import PackageError, Target, build_package, summary
 
+    if importlib.util.find_spec("PIL") is None:
+        print("backtwitch package draws the skill's icons with Pillow, which is not installed: "
+              "make install EXTRAS=tools (or pip install -e '.[tools]')", file=sys.stderr)
+        return 2
+    target = Target(args.endpoint, args.lambda_arn, args.certificate_type, args.privacy_url, args.terms_url, args.skill_id)
+    if target.problems():
+        print("\n".join(target.problems()), file=sys.stderr)
+        return 2
     content_dir, model_dir = _sources(args)
     if validate_command(content_dir, model_dir) != 0:
         print("not packaged: fix the problems above first", file=sys.stderr)
         return 1
     try:
-        out = build_package(content_dir, model_dir, args.endpoint, args.out, args.certificate_type, args.privacy_policy_url)
+        out = build_package(content_dir, model_dir, target, args.out)
     except (PackageError, ContentError, ModelError) as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 1
-    locales = sorted(p.stem for p in (out / "interactionModels" / "custom").glob("*.json"))
-    print(f"wrote {out}: skill.json and interactionModels/custom/ for {', '.join(locales)}; package checks: ok")
+    print("\n".join(summary(out, target)))
     return 0
 
 

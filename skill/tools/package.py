@@ -1,23 +1,33 @@
-"""`backtwitch package`: the ASK CLI skill-package/ built from this repository, then checked.
+"""`backtwitch package`: the ASK CLI v2 project built from this repository, then checked.
 
-The package is generated, never edited: skill.json comes from the store listing in content
-(name, summary, description with the health disclaimer, example phrases, keywords, per locale),
-the endpoint given on the command line, and what the code needs (the timers permission, the
-SKILL_DISABLED event, the CanFulfillIntentRequest and APL interfaces); each locale's model is en-US.json
-or the model generated from its overrides. `validate_package` reads the written files back, so
-it checks exactly what `ask deploy` would upload.
+The project is generated, never edited. In `--out`:
+  ask-resources.json     the ASK CLI's project file: skill-package/ is the skill's metadata
+  skill-package/         skill.json, interactionModels/custom/<locale>.json, assets/images/ (the icons)
+  policies/              privacy.html and terms.html, the pages the listing links to, for any host
+  .ask/ask-states.json   with --skill-id: the skill `ask deploy` updates (without one it creates a skill)
+skill.json comes from the store listing in content (name, summary, description with the health
+disclaimer, example phrases, keywords, per locale), the endpoint given on the command line (an
+HTTPS URL or a Lambda ARN), the policy URLs (the endpoint's host serves /privacy and /terms), and
+what the code needs (the timers and reminders permissions, the SKILL_DISABLED event, the
+CanFulfillIntentRequest and APL interfaces); each locale's model is en-US.json or the model
+generated from its overrides. `validate_project` reads the written files back, so it checks
+exactly what `ask deploy --target skill-metadata` would upload.
 """
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import struct
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from ..conversation.alexa_api import REMINDERS_SCOPE, TIMERS_SCOPE
 from ..conversation.content import LocaleContent, read_locales
-from ..conversation.locales import LOCALE_NAME, ModelError, language_model, load_models
+from ..conversation.locales import DEFAULT_LOCALE, LOCALE_NAME, ModelError, language_model, load_models
+from ..runtime.policies import PAGES, policy_html
 from .validation.model import example_phrase_problems, model_problems
 
 CATEGORY = "HEALTH_AND_FITNESS"
@@ -45,6 +55,23 @@ DISCLAIMER_WORDS = "not medical advice"
 # Where each locale's listing is offered; Alexa's en-AU model also serves New Zealand.
 COUNTRIES = {"en-US": ["US"], "en-GB": ["GB"], "en-CA": ["CA"], "en-AU": ["AU", "NZ"], "en-IN": ["IN"]}
 MODELS_DIR = Path("interactionModels") / "custom"
+SKILL_PACKAGE = "skill-package"
+POLICIES_DIR = "policies"
+ASK_FORMAT = "2020-03-31"  # askcliResourcesVersion and askcliStatesVersion of ASK CLI v2
+ASK_RESOURCES = {"askcliResourcesVersion": ASK_FORMAT, "profiles": {"default": {"skillMetadata": {"src": f"./{SKILL_PACKAGE}"}}}}
+IMAGES_DIR = Path("assets") / "images"
+ICONS = {"smallIconUri": 108, "largeIconUri": 512}  # the store's two icon sizes, square PNG (skill/tools/icon.py)
+DEPLOY = "ask deploy --target skill-metadata"
+# Where Alexa can invoke a Lambda function (the Alexa Skills Kit trigger exists only there).
+LAMBDA_REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "ap-northeast-1")
+LAMBDA_ARN = re.compile(r"arn:aws:lambda:([a-z0-9-]+):\d{12}:function:[A-Za-z0-9_-]{1,64}(?::[A-Za-z0-9$_-]{1,128})?")
+SKILL_ID = re.compile(r"amzn1\.ask\.skill\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# What each privacyAndCompliance answer must be, and why (shown when one is wrong or missing).
+COMPLIANCE = {
+    "isChildDirected": (False, "the age question: the skill is not directed at children under 13"),
+    "usesHealthInfo": (False, "true declares a HIPAA covered entity having Amazon process health information; "
+                              "this skill stores none (README: privacy)"),
+}
 
 
 class PackageError(ValueError):
@@ -55,10 +82,65 @@ class PackageError(ValueError):
         super().__init__("invalid skill package:\n  " + "\n  ".join(problems))
 
 
-def build_package(content_dir: Path, model_dir: Path, endpoint: str, out: Path, certificate_type: str = "Trusted",
-                  privacy_policy_url: str | None = None) -> Path:
-    """Write skill-package/ to `out` (replacing what was there) and validate it; raises PackageError."""
-    problems = _option_problems(endpoint, certificate_type, privacy_policy_url)
+@dataclass(frozen=True)
+class Target:
+    """What the command line says about where the skill lives: exactly one of an HTTPS endpoint
+    or a Lambda ARN, the policy pages' URLs (by default the endpoint's host serves them), and the
+    skill `ask deploy` should update."""
+
+    endpoint: str | None = None
+    lambda_arn: str | None = None
+    certificate_type: str | None = None  # --endpoint only; Trusted when not given
+    privacy_url: str | None = None
+    terms_url: str | None = None
+    skill_id: str | None = None
+
+    def problems(self) -> list[str]:
+        """What is wrong with the options, each naming its option; [] when they can be used."""
+        if (self.endpoint is None) == (self.lambda_arn is None):
+            return ["give exactly one of --endpoint https://HOST/alexa (a web service) "
+                    "or --lambda-arn arn:aws:lambda:REGION:ACCOUNT:function:NAME (AWS Lambda)"]
+        problems = []
+        if self.endpoint is not None:
+            problems += [f"--endpoint: {p}" for p in https_problems(self.endpoint)]
+            if self.certificate_type not in (None, *CERTIFICATE_TYPES):
+                problems.append(f"--certificate-type: expected one of {', '.join(CERTIFICATE_TYPES)}, "
+                                f"got {self.certificate_type!r}")
+        else:
+            problems += [f"--lambda-arn: {p}" for p in lambda_arn_problems(str(self.lambda_arn))]
+            if self.certificate_type is not None:
+                problems.append("--certificate-type: only for --endpoint (Alexa calls a Lambda function without TLS)")
+            missing = [option for option, url in self._policy_options() if not url]
+            if missing:
+                problems.append(f"--lambda-arn: give {' and '.join(missing)} too: a Lambda function has no web origin "
+                                f"to serve /privacy and /terms from (any https site can host the pages this command writes "
+                                f"to {POLICIES_DIR}/)")
+        for option, url in self._policy_options():
+            problems += [f"{option}: {p}" for p in https_problems(url, port_443=False)] if url is not None else []
+        if self.skill_id is not None and not SKILL_ID.fullmatch(self.skill_id):
+            problems.append(f"--skill-id: {self.skill_id!r} is not a skill id like amzn1.ask.skill.<uuid> "
+                            "(the developer console shows it under the skill's name)")
+        return problems
+
+    def _policy_options(self) -> tuple[tuple[str, str | None], ...]:
+        return ("--privacy-url", self.privacy_url), ("--terms-url", self.terms_url)
+
+    def endpoint_json(self) -> dict[str, str]:
+        """manifest.apis.custom.endpoint (and events.endpoint): a Lambda ARN has no certificate."""
+        if self.lambda_arn is not None:
+            return {"uri": self.lambda_arn}
+        return {"uri": str(self.endpoint), "sslCertificateType": self.certificate_type or "Trusted"}
+
+    def policy_urls(self) -> dict[str, str]:
+        """privacyAndCompliance.locales.<locale>: the given URLs, else the endpoint host's pages."""
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(self.endpoint or ""))
+        return {"privacyPolicyUrl": self.privacy_url or f"{origin}/privacy", "termsOfUseUrl": self.terms_url or f"{origin}/terms"}
+
+
+def build_package(content_dir: Path, model_dir: Path, target: Target, out: Path) -> Path:
+    """Write the ASK CLI project to `out` (replacing skill-package/ and policies/, keeping .ask/
+    unless a skill id is given) and validate it; raises PackageError."""
+    problems = target.problems()
     if problems:
         raise PackageError(problems)
     try:
@@ -66,21 +148,41 @@ def build_package(content_dir: Path, model_dir: Path, endpoint: str, out: Path, 
     except ModelError as exc:
         raise PackageError(exc.problems) from exc
     contents = {locale: LocaleContent(locale, data) for locale, data in read_locales(content_dir).items()}
-    manifest = skill_manifest(contents, models, endpoint, certificate_type, privacy_policy_url)
-    _write(Path(out), manifest, models)
-    problems = validate_package(Path(out))
+    _write(Path(out), skill_manifest(contents, models, target), models, contents[DEFAULT_LOCALE], target.skill_id)
+    problems = validate_project(Path(out))
     if problems:
         raise PackageError(problems)
     return Path(out)
 
 
-def _option_problems(endpoint: str, certificate_type: str, privacy_policy_url: str | None) -> list[str]:
-    problems = [f"--endpoint: {p}" for p in https_problems(endpoint)]
-    if certificate_type not in CERTIFICATE_TYPES:
-        problems.append(f"--certificate-type: expected one of {', '.join(CERTIFICATE_TYPES)}, got {certificate_type!r}")
-    if privacy_policy_url is not None:
-        problems += [f"--privacy-policy-url: {p}" for p in https_problems(privacy_policy_url, port_443=False)]
-    return problems
+def summary(out: Path, target: Target) -> list[str]:
+    """What was written and what to run next, for the command's output."""
+    locales = sorted(p.stem for p in (out / SKILL_PACKAGE / MODELS_DIR).glob("*.json"))
+    urls = target.policy_urls()
+    if target.lambda_arn is not None:
+        where = f"Lambda function {target.lambda_arn} (deployed by SAM from infra/aws, not by the ASK CLI)"
+    else:
+        where = f"{target.endpoint} (certificate {target.endpoint_json()['sslCertificateType']})"
+    skill_id = deployed_skill(out)
+    skill = skill_id or "none given (--skill-id): ask deploy creates a new one and keeps its id in .ask/ask-states.json"
+    icons = " and ".join(f"{size}x{size}" for size in ICONS.values())
+    return [f"wrote {out}: ask-resources.json, {SKILL_PACKAGE}/ (skill.json, {MODELS_DIR.as_posix()}/ for {', '.join(locales)}, "
+            f"{IMAGES_DIR.as_posix()}/ icons {icons}), {POLICIES_DIR}/; package checks: ok",
+            f"endpoint: {where}",
+            f"privacy policy: {urls['privacyPolicyUrl']}; terms of use: {urls['termsOfUseUrl']}",
+            f"skill: {skill}",
+            f"deploy it: cd {out} && {DEPLOY}"]
+
+
+def lambda_arn_problems(arn: str) -> list[str]:
+    """A function ARN (optionally with a version or alias) in a region Alexa invokes."""
+    match = LAMBDA_ARN.fullmatch(arn)
+    if not match:
+        return [f"{arn!r} is not a Lambda function ARN like arn:aws:lambda:REGION:ACCOUNT:function:NAME[:ALIAS] "
+                "(ACCOUNT is 12 digits; sam deploy prints it as SkillFunctionArn)"]
+    if match.group(1) not in LAMBDA_REGIONS:
+        return [f"{arn!r}: Alexa invokes Lambda functions only in {', '.join(LAMBDA_REGIONS)}, not {match.group(1)}"]
+    return []
 
 
 def https_problems(url: str, port_443: bool = True) -> list[str]:
@@ -100,12 +202,11 @@ def https_problems(url: str, port_443: bool = True) -> list[str]:
 
 # --------------------------------------------------------------------------- skill.json
 
-def skill_manifest(contents: dict[str, LocaleContent], models: dict[str, dict[str, Any]], endpoint: str,
-                   certificate_type: str, privacy_policy_url: str | None) -> dict[str, Any]:
-    """skill.json for an HTTPS endpoint, with a listing for every locale that has a model."""
+def skill_manifest(contents: dict[str, LocaleContent], models: dict[str, dict[str, Any]], target: Target) -> dict[str, Any]:
+    """skill.json for the target's endpoint, with a listing for every locale that has a model."""
     locales = [locale for locale in models if locale in contents]
-    default = contents["en-US"]
-    endpoint_json = {"uri": endpoint, "sslCertificateType": certificate_type}
+    default = contents[DEFAULT_LOCALE]
+    endpoint_json = target.endpoint_json()
     return {
         "manifest": {
             "manifestVersion": "1.0",
@@ -117,7 +218,7 @@ def skill_manifest(contents: dict[str, LocaleContent], models: dict[str, dict[st
                 "category": CATEGORY,
                 "distributionMode": "PUBLIC",
             },
-            "privacyAndCompliance": _privacy(locales, privacy_policy_url),
+            "privacyAndCompliance": _privacy(locales, target.policy_urls()),
             "apis": {"custom": {"endpoint": endpoint_json, "interfaces": _interfaces()}},
             "permissions": [{"name": scope} for scope in PERMISSIONS],
             "events": {"endpoint": endpoint_json, "subscriptions": [{"eventName": name} for name in EVENTS]},
@@ -142,33 +243,62 @@ def _listing(content: LocaleContent) -> dict[str, Any]:
         "description": content.say(store["description"]).strip() + "\n\n" + content.say(store["disclaimer"]),
         "examplePhrases": [content.say(phrase) for phrase in store["example_phrases"]],
         "keywords": [content.say(keyword) for keyword in store["keywords"]],
+        **{field: f"file://{(IMAGES_DIR / _icon_name(size)).as_posix()}" for field, size in ICONS.items()},
     }
 
 
-def _privacy(locales: list[str], privacy_policy_url: str | None) -> dict[str, Any]:
+def _icon_name(size: int) -> str:
+    return f"icon-{size}.png"
+
+
+def _privacy(locales: list[str], urls: dict[str, str]) -> dict[str, Any]:
     """Nothing personal or health-related is collected: only whether the disclaimer was heard and
-    where the relief routine got to (README). usesHealthInfo is for HIPAA-covered skills that
-    have Amazon process health information; this skill must not, so it is false."""
-    privacy: dict[str, Any] = {
+    where the relief routine got to (README; the privacy page says so). The answers COMPLIANCE
+    requires, and every locale's listing links the same two policy pages."""
+    return {
         "allowsPurchases": False,
         "usesPersonalInfo": False,
-        "isChildDirected": False,
         "isExportCompliant": True,
         "containsAds": False,
-        "usesHealthInfo": False,
+        **{key: wanted for key, (wanted, _) in COMPLIANCE.items()},
+        "locales": {locale: dict(urls) for locale in locales},
     }
-    if privacy_policy_url:
-        privacy["locales"] = {locale: {"privacyPolicyUrl": privacy_policy_url} for locale in locales}
-    return privacy
 
 
-def _write(out: Path, manifest: dict[str, Any], models: dict[str, dict[str, Any]]) -> None:
-    if out.exists():
-        shutil.rmtree(out)
-    (out / MODELS_DIR).mkdir(parents=True)
-    _dump(out / "skill.json", manifest)
+def _write(out: Path, manifest: dict[str, Any], models: dict[str, dict[str, Any]], default: LocaleContent,
+           skill_id: str | None) -> None:
+    """Everything generated is replaced; .ask/ (the ASK CLI's record of the skill it deploys to and
+    what it last uploaded) is kept, so a later package without --skill-id updates the same skill."""
+    package = out / SKILL_PACKAGE
+    for folder in (package, out / POLICIES_DIR):
+        if folder.exists():
+            shutil.rmtree(folder)
+    for folder in (package / MODELS_DIR, package / IMAGES_DIR, out / POLICIES_DIR):
+        folder.mkdir(parents=True)
+    _dump(out / "ask-resources.json", ASK_RESOURCES)
+    _dump(package / "skill.json", manifest)
     for locale, model in models.items():
-        _dump(out / MODELS_DIR / f"{locale}.json", model)
+        _dump(package / MODELS_DIR / f"{locale}.json", model)
+    from .icon import icon_png  # Pillow ([tools] extra): the command checks it is installed first
+
+    for size in ICONS.values():
+        (package / IMAGES_DIR / _icon_name(size)).write_bytes(icon_png(size))
+    for page in PAGES:
+        (out / POLICIES_DIR / f"{page}.html").write_text(policy_html(default, page), encoding="utf-8")
+    if skill_id is not None and deployed_skill(out) != skill_id:
+        # A state for another skill goes: its deploy hash would make ask deploy skip this one's upload.
+        (out / ".ask").mkdir(exist_ok=True)
+        states = {"askcliStatesVersion": ASK_FORMAT, "profiles": {"default": {"skillId": skill_id}}}
+        _dump(out / ".ask" / "ask-states.json", states)
+
+
+def deployed_skill(out: Path) -> str | None:
+    """The skill id the ASK CLI will deploy to from this project (.ask/ask-states.json), if any."""
+    try:
+        skill_id = json.loads((out / ".ask" / "ask-states.json").read_text(encoding="utf-8"))["profiles"]["default"]["skillId"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return skill_id if isinstance(skill_id, str) and skill_id else None
 
 
 def _dump(path: Path, data: dict[str, Any]) -> None:
@@ -176,6 +306,20 @@ def _dump(path: Path, data: dict[str, Any]) -> None:
 
 
 # --------------------------------------------------------------------------- checking a package
+
+def validate_project(out: Path) -> list[str]:
+    """What is wrong with an ASK CLI project: its ask-resources.json, then its skill package."""
+    resources = Path(out) / "ask-resources.json"
+    try:
+        data = json.loads(resources.read_text(encoding="utf-8"))
+        version, src = data["askcliResourcesVersion"], data["profiles"]["default"]["skillMetadata"]["src"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return [f"{resources}: (file): missing or not ASK CLI v2 resources (profiles.default.skillMetadata.src): {exc!r}"]
+    problems = [] if version == ASK_FORMAT else [f"{resources}: askcliResourcesVersion: expected {ASK_FORMAT}, got {version!r}"]
+    if not (Path(out) / str(src) / "skill.json").is_file():
+        return [*problems, f"{resources}: profiles.default.skillMetadata.src: {src!r} holds no skill.json"]
+    return problems + validate_package(Path(out) / str(src))
+
 
 def validate_package(package_dir: Path) -> list[str]:
     """What is wrong with a skill-package/ directory, one line each naming the file and key."""
@@ -220,14 +364,18 @@ def _manifest_problems(skill_json: Path, manifest: dict[str, Any]) -> list[str]:
 
 
 def _compliance_problems(manifest: dict[str, Any]) -> list[str]:
+    """Amazon's certification rules for a health skill that are not per locale."""
     publishing = manifest.get("publishingInformation") or {}
     problems = []
     if publishing.get("category") != CATEGORY:
         problems.append(f"manifest.publishingInformation.category: expected {CATEGORY}, got {publishing.get('category')!r}")
+    if not str(publishing.get("testingInstructions") or "").strip():
+        problems.append("manifest.publishingInformation.testingInstructions: missing: the certification team reads "
+                        "them to test the skill (content store.testing_instructions)")
     privacy = manifest.get("privacyAndCompliance") or {}
-    for key, wanted in (("isChildDirected", False), ("usesHealthInfo", False)):
+    for key, (wanted, why) in COMPLIANCE.items():
         if privacy.get(key) is not wanted:
-            problems.append(f"manifest.privacyAndCompliance.{key}: expected {wanted}, got {privacy.get(key)!r}")
+            problems.append(f"manifest.privacyAndCompliance.{key}: expected {wanted}, got {privacy.get(key)!r} ({why})")
     return problems
 
 
@@ -250,9 +398,16 @@ def _declaration_problems(manifest: dict[str, Any], custom: dict[str, Any], even
 
 
 def _endpoint_problems(endpoint: Any, key: str) -> list[str]:
+    """An https URL on 443 with a certificate type, or a Lambda ARN with none."""
     if not isinstance(endpoint, dict) or not endpoint.get("uri"):
         return [f"{key}: missing uri"]
-    problems = [f"{key}.uri: {p}" for p in https_problems(str(endpoint["uri"]))]
+    uri = str(endpoint["uri"])
+    if uri.startswith("arn:"):
+        problems = [f"{key}.uri: {p}" for p in lambda_arn_problems(uri)]
+        if "sslCertificateType" in endpoint:
+            problems.append(f"{key}.sslCertificateType: only for an https endpoint, not a Lambda ARN")
+        return problems
+    problems = [f"{key}.uri: {p}" for p in https_problems(uri)]
     if endpoint.get("sslCertificateType") not in CERTIFICATE_TYPES:
         problems.append(f"{key}.sslCertificateType: expected one of {', '.join(CERTIFICATE_TYPES)}")
     return problems
@@ -266,11 +421,58 @@ def _locale_problems(skill_json: Path, manifest: dict[str, Any], models: dict[st
                 for locale in sorted(set(models) - set(listings))]
     problems += [f"{package_dir / MODELS_DIR / (locale + '.json')}: (file): missing: skill.json lists {locale}"
                  for locale in sorted(set(listings) - set(models))]
+    policies = ((manifest.get("privacyAndCompliance") or {}).get("locales")) or {}
     for locale in sorted(set(listings) & set(models)):
         key = f"manifest.publishingInformation.locales.{locale}"
         problems += [f"{skill_json}: {key}.{p}" for p in _listing_problems(listings[locale], models[locale])]
+        problems += [f"{skill_json}: {key}.{p}" for p in _icon_problems(listings[locale], package_dir)]
+        problems += [f"{skill_json}: manifest.privacyAndCompliance.locales.{locale}.{p}"
+                     for p in _policy_problems(policies.get(locale))]
         problems += [f"{package_dir / MODELS_DIR / (locale + '.json')}: {k}: {p}" for k, p in model_problems(models[locale])]
     return problems
+
+
+def _policy_problems(urls: Any) -> list[str]:
+    """Both pages, on https: a health skill is not certified without a privacy policy."""
+    urls = urls if isinstance(urls, dict) else {}
+    problems = []
+    for field in ("privacyPolicyUrl", "termsOfUseUrl"):
+        if not urls.get(field):
+            problems.append(f"{field}: missing (the app serves /privacy and /terms; or --privacy-url, --terms-url)")
+        else:
+            problems += [f"{field}: {p}" for p in https_problems(str(urls[field]), port_443=False)]
+    return problems
+
+
+def _icon_problems(listing: dict[str, Any], package_dir: Path) -> list[str]:
+    """Each icon is a file of the package (file://assets/images/...) that is a PNG of its size,
+    or an https URL (Amazon fetches and checks those)."""
+    problems = []
+    for field, size in ICONS.items():
+        uri = str(listing.get(field) or "")
+        if uri.startswith("https://"):
+            continue
+        if not uri.startswith("file://"):
+            problems.append(f"{field}: expected file://{IMAGES_DIR.as_posix()}/NAME.png or an https URL, got {uri!r}")
+            continue
+        found = _png_size(package_dir / uri.removeprefix("file://"))
+        if found != (size, size):
+            problems.append(f"{field}: {uri} must be a {size}x{size} PNG, " +
+                            (f"is {found[0]}x{found[1]}" if found else "is missing or not a PNG"))
+    return problems
+
+
+def _png_size(path: Path) -> tuple[int, int] | None:
+    """Width and height from a PNG's header (signature, then the IHDR chunk); None if it is no PNG."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(24)
+    except OSError:
+        return None
+    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return None
+    width, height = struct.unpack(">II", head[16:24])
+    return width, height
 
 
 def _listing_problems(listing: dict[str, Any], model: dict[str, Any]) -> list[str]:

@@ -331,14 +331,16 @@ def model_problems(model: dict[str, Any]) -> list[Problem]:
 
 
 def example_phrase_problems(phrases: list[str], model: dict[str, Any]) -> list[str]:
-    """Store example phrases: the first opens the skill, each matches a sample utterance."""
+    """Store example phrases (Amazon's certification rules): the first has the wake word, a launch
+    phrase and the invocation name ("Alexa, open <name>", or "Alexa, ask|tell <name> ..."); every
+    phrase with a request matches a sample utterance, so it works as written."""
     name = language_model(model)["invocationName"]
     samples = {normal(s) for intent in intents_of(model).values() for s in intent.get("samples", [])}
     problems = []
     for index, phrase in enumerate(phrases):
         words = normal(re.sub(r"[^A-Za-z' ]", " ", phrase))
-        if index == 0 and words != f"alexa open {name}":
-            problems.append(f"the first must be 'Alexa, open {name}', got {phrase!r}")
+        if index == 0 and words != f"alexa open {name}" and _request_of(words, name) not in samples:
+            problems.append(f"the first must be 'Alexa, open {name}' or 'Alexa, ask {name} <a sample utterance>', got {phrase!r}")
         elif index > 0 and _request_of(words, name) not in samples:
             problems.append(f"{phrase!r} must be 'Alexa, ask {name} <a sample utterance>'")
     return problems

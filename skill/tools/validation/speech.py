@@ -44,7 +44,7 @@ SSML_TAGS = {"speak", "p", "s", "break", "emphasis", "prosody", "say-as", "sub",
              "audio", "amazon:effect", "amazon:domain", "amazon:emotion"}
 AMAZON_NS = "urn:local:amazon-ssml"
 SAMPLE_VALUE = "salt & vinegar <chips>"  # escaping must survive any placeholder value
-NOT_SPOKEN = {"store"}  # the store listing is shown, never spoken
+NOT_SPOKEN = {"store", "policies"}  # the store listing and the policy pages are shown, never spoken
 MAX_REPLY_WORDS = 90
 MAX_WORDS_BEFORE_QUESTION = 60
 MAX_TIMED_INSTRUCTION_WORDS = 45  # a routine part with a timed hold or paced beats
