@@ -2,6 +2,7 @@
 of the model is said at least once, every locale has one, and a wrong expectation fails."""
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -15,17 +16,25 @@ TRANSCRIPTS = sorted((Path(__file__).parent / "transcripts").glob("*.txt"))
 MODELS = load_models(REPO_ROOT / "interaction_model")
 
 
+# Each transcript is played once per test process: the coverage test below reads the same runs
+# (xdist_group keeps these tests in one process).
+played = functools.cache(run_transcript)
+transcripts = pytest.mark.xdist_group("transcripts")
+
+
+@transcripts
 @pytest.mark.parametrize("path", TRANSCRIPTS, ids=lambda p: p.stem)
 def test_the_transcript_plays_as_written(path):
-    result = run_transcript(path)
+    result = played(path)
     assert result.turns > 0
     assert not result.failures, "\n".join(result.failures)
 
 
+@transcripts
 def test_the_transcripts_say_every_intent_of_the_model():
     said: set[str] = set()
     for path in TRANSCRIPTS:
-        said |= run_transcript(path).intents
+        said |= played(path).intents
     missing = sorted(set(intents_of(MODELS["en-US"])) - said)
     assert not missing, f"no transcript makes Alexa send these intents: {missing}"
 
