@@ -411,13 +411,15 @@ def test_bad_options_are_refused_before_anything_is_written(tmp_path, options, p
 def test_the_command_writes_and_checks_the_project_and_says_how_to_deploy_it(tmp_path, capsys):
     out = tmp_path / "ask"
     assert main(["package", "--endpoint", ENDPOINT, "--out", str(out), "--skill-id", SKILL]) == 0
-    printed = capsys.readouterr().out.splitlines()[-5:]
+    printed = capsys.readouterr().out.splitlines()[-6:]
     assert printed == [
         f"wrote {out}: ask-resources.json, skill-package/ (skill.json, interactionModels/custom/ for en-AU, en-CA, en-GB, "
         "en-IN, en-US, assets/images/ icons 108x108 and 512x512), policies/; package checks: ok",
         f"endpoint: {ENDPOINT} (certificate Trusted)",
         "privacy policy: https://skill.example.com/privacy; terms of use: https://skill.example.com/terms",
         f"skill: {SKILL}",
+        "note: the policy URLs use an example host: put policies/ on your own https site and set store.policy_host in "
+        "content/en-US/store.yaml (or --privacy-url / --terms-url) before submitting",
         f"deploy it: cd {out} && ask deploy --target skill-metadata"]
     assert validate_project(out) == []
 
@@ -455,7 +457,6 @@ def test_the_command_refuses_to_package_a_repository_that_does_not_validate(tmp_
 
 @pytest.mark.parametrize("arguments, message", [
     (["--endpoint", "http://localhost:8080/alexa"], "--endpoint: 'http://localhost:8080/alexa' must be an https:// URL"),
-    (["--lambda-arn", LAMBDA_ARN], "--lambda-arn: give --privacy-url and --terms-url too: a Lambda function has no web origin"),
     ([], "give exactly one of --endpoint"),
 ])
 def test_the_command_refuses_bad_options_at_once(tmp_path, capsys, arguments, message):
@@ -470,3 +471,17 @@ def test_the_command_says_what_to_install_without_pillow(tmp_path, capsys, monke
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *rest: None if name == "PIL" else real(name, *rest))
     assert main(["package", "--endpoint", ENDPOINT, "--out", str(tmp_path / "p")]) == 2
     assert "draws the skill's icons with Pillow, which is not installed: make install EXTRAS=tools" in capsys.readouterr().err
+
+
+def test_a_lambda_package_takes_its_policy_pages_from_the_contents_policy_host(tmp_path, capsys):
+    """The issue's own command: `--lambda-arn` alone works, the URLs from content store.policy_host,
+    with a note while that is still the repository's example host."""
+    out = tmp_path / "ask"
+    assert main(["package", "--lambda-arn", LAMBDA_ARN, "--out", str(out)]) == 0
+    manifest = json.loads((out / "skill-package" / "skill.json").read_text())["manifest"]
+    for urls in manifest["privacyAndCompliance"]["locales"].values():
+        assert urls == {"privacyPolicyUrl": "https://skill.example.org/privacy",
+                        "termsOfUseUrl": "https://skill.example.org/terms"}
+    printed = capsys.readouterr().out
+    assert "note: the policy URLs use an example host" in printed
+    assert (out / "policies" / "privacy.html").is_file()

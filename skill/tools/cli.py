@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 
 from ..config import REPO_ROOT, Config, ConfigError
-from ..conversation.content import ContentError
-from ..conversation.locales import ModelError, load_model, model_locales
+from ..conversation.content import ContentError, read_locales
+from ..conversation.locales import DEFAULT_LOCALE, ModelError, load_model, model_locales
 
 DEFAULT_PACKAGE_DIR = Path("build") / "ask"
 
@@ -143,6 +143,16 @@ def chat_command(args: argparse.Namespace) -> int:
     return chat(args.locale, args.script, args.speak, screen=args.screen)
 
 
+def _policy_host(content_dir: Path) -> str | None:
+    """content store.policy_host (en-US), or None when unset or the content can't be read (validate says why)."""
+    try:
+        store = read_locales(content_dir)[DEFAULT_LOCALE]["store"]["store"]
+    except (ContentError, KeyError, OSError):
+        return None
+    host = store.get("policy_host")
+    return host if isinstance(host, str) else None
+
+
 def package_command(args: argparse.Namespace) -> int:
     """Refuse to package a repository that doesn't validate; then write and check the project."""
     from .package import PackageError, Target, build_package, summary
@@ -151,11 +161,12 @@ def package_command(args: argparse.Namespace) -> int:
         print("backtwitch package draws the skill's icons with Pillow, which is not installed: "
               "make install EXTRAS=tools (or pip install -e '.[tools]')", file=sys.stderr)
         return 2
-    target = Target(args.endpoint, args.lambda_arn, args.certificate_type, args.privacy_url, args.terms_url, args.skill_id)
+    content_dir, model_dir = _sources(args)
+    target = Target(args.endpoint, args.lambda_arn, args.certificate_type, args.privacy_url, args.terms_url, args.skill_id,
+                    _policy_host(content_dir))
     if target.problems():
         print("\n".join(target.problems()), file=sys.stderr)
         return 2
-    content_dir, model_dir = _sources(args)
     if validate_command(content_dir, model_dir) != 0:
         print("not packaged: fix the problems above first", file=sys.stderr)
         return 1

@@ -94,6 +94,8 @@ class Target:
     privacy_url: str | None = None
     terms_url: str | None = None
     skill_id: str | None = None
+    # content store.policy_host: the https site serving /privacy and /terms for a Lambda target
+    policy_host: str | None = None
 
     def problems(self) -> list[str]:
         """What is wrong with the options, each naming its option; [] when they can be used."""
@@ -111,10 +113,10 @@ class Target:
             if self.certificate_type is not None:
                 problems.append("--certificate-type: only for --endpoint (Alexa calls a Lambda function without TLS)")
             missing = [option for option, url in self._policy_options() if not url]
-            if missing:
+            if missing and not self.policy_host:
                 problems.append(f"--lambda-arn: give {' and '.join(missing)} too: a Lambda function has no web origin "
                                 f"to serve /privacy and /terms from (any https site can host the pages this command writes "
-                                f"to {POLICIES_DIR}/)")
+                                f"to {POLICIES_DIR}/; content store.policy_host names one for every package)")
         for option, url in self._policy_options():
             problems += [f"{option}: {p}" for p in https_problems(url, port_443=False)] if url is not None else []
         if self.skill_id is not None and not SKILL_ID.fullmatch(self.skill_id):
@@ -133,7 +135,8 @@ class Target:
 
     def policy_urls(self) -> dict[str, str]:
         """privacyAndCompliance.locales.<locale>: the given URLs, else the endpoint host's pages."""
-        origin = "{0.scheme}://{0.netloc}".format(urlsplit(self.endpoint or ""))
+        origin = ("{0.scheme}://{0.netloc}".format(urlsplit(self.endpoint)) if self.endpoint
+                  else str(self.policy_host or "").rstrip("/"))
         return {"privacyPolicyUrl": self.privacy_url or f"{origin}/privacy", "termsOfUseUrl": self.terms_url or f"{origin}/terms"}
 
 
@@ -171,7 +174,18 @@ def summary(out: Path, target: Target) -> list[str]:
             f"endpoint: {where}",
             f"privacy policy: {urls['privacyPolicyUrl']}; terms of use: {urls['termsOfUseUrl']}",
             f"skill: {skill}",
+            *_example_host_note(urls),
             f"deploy it: cd {out} && {DEPLOY}"]
+
+
+def _example_host_note(urls: dict[str, str]) -> list[str]:
+    """A reminder when the policy pages point at the repository's example host."""
+    hosts = {urlsplit(url).hostname or "" for url in urls.values()}
+    if not any(host == "example.org" or host.endswith((".example.org", ".example.com")) or host == "example.com"
+               for host in hosts):
+        return []
+    return [f"note: the policy URLs use an example host: put {POLICIES_DIR}/ on your own https site and set "
+            "store.policy_host in content/en-US/store.yaml (or --privacy-url / --terms-url) before submitting"]
 
 
 def lambda_arn_problems(arn: str) -> list[str]:
