@@ -104,7 +104,7 @@ def test_every_reply_on_a_show_carries_a_valid_render_document_and_a_dot_gets_no
     for turn in show:
         screen = screen_of(turn)
         rendered = turn.directive(RENDER)
-        assert rendered["token"] == apl.token(Kind(screen["kind"]))
+        assert apl.kind_of(rendered["token"]) == Kind(screen["kind"])
         assert rendered["document"] == apl.document(Kind(screen["kind"]))
         assert screen["title"] and (screen["text"] or screen.get("big")), screen
         assert response_problems(turn) == []
@@ -222,6 +222,39 @@ def test_a_touch_on_a_screen_left_from_an_ended_session_is_answered_like_the_wor
     assert (late.speech, late.screen) == (voice.speech, voice.screen)
 
 
+def test_a_touch_left_from_an_earlier_screen_never_answers_the_emergency_question(talk):
+    """Safety: "No" on the reminder offer's screen, arriving after "is this serious" was said,
+    must not answer the emergency gate."""
+    conversation = talk(device=SHOW)
+    turn = conversation.ask("PreventionIntent")
+    while "movement break" not in turn.speech:
+        turn = conversation.ask("AMAZON.YesIntent")
+    offer_token = screen_of(turn)["token"]
+    gate = conversation.ask("IsItSeriousIntent")
+    late = conversation.touch("no", "", token=offer_token)
+    assert late.status == 200 and late.microphone_open
+    assert "emergency" not in json.dumps(late.session_attributes.get("screening", {}).get("answers", {})), late.session_attributes
+    assert screen_of(late)["kind"] == "question" and screen_of(late)["text"] == screen_of(gate)["text"]
+    assert late.directive("Dialog.ElicitSlot") is None, "no dialog directive answers a touch"
+
+
+def test_a_double_tap_on_yes_does_not_confirm_what_was_not_yet_heard(talk):
+    """Yes on the reminder offer, then the same Yes again once "Shall I remind you ...?" is on
+    screen: the second tap was meant for the offer, so nothing is confirmed."""
+    conversation = talk(device=SHOW)
+    turn = conversation.ask("PreventionIntent")
+    while "movement break" not in turn.speech:
+        turn = conversation.ask("AMAZON.YesIntent")
+    offer_token = screen_of(turn)["token"]
+    press(conversation, "Yes")
+    confirm = conversation.ask("SetReminderIntent", from_time="09:00", to_time="05:00")
+    assert "Shall I remind you" in confirm.speech
+    stale = conversation.touch("yes", "", token=offer_token)
+    for words in ("Done", "permission", "aren't available"):
+        assert words not in stale.speech, stale.speech
+    assert stale.status == 200 and stale.microphone_open
+
+
 # --- what a touch cannot do ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("token, arguments", [
@@ -337,7 +370,8 @@ def test_commands_go_only_to_the_document_just_rendered(talk):
         if commands is not None:
             kinds = [d["type"] for d in turn.directives]
             assert kinds.index(RENDER) < kinds.index(COMMANDS)
-            assert commands["token"] == turn.directive(RENDER)["token"] == apl.token(Kind.ROUTINE)
+            assert commands["token"] == turn.directive(RENDER)["token"]
+            assert apl.kind_of(commands["token"]) == Kind.ROUTINE
 
 
 # --- privacy on a shared screen ------------------------------------------------------------------

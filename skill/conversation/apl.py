@@ -24,8 +24,10 @@ TOKEN_PREFIX = "backtwitch."
 INTERFACE = "Alexa.Presentation.APL"
 
 
-def token(kind: Kind) -> str:
-    return TOKEN_PREFIX + kind.value
+def token(kind: Kind, waiting: str = "") -> str:
+    """``backtwitch.<kind>``, then ``.<what the skill waits for>`` (flows.pending.follow_up_key):
+    a touch answers only the question that was on screen when it was drawn."""
+    return TOKEN_PREFIX + kind.value + (f".{waiting}" if waiting else "")
 
 
 def kind_of(token_value: object) -> Kind | None:
@@ -33,9 +35,17 @@ def kind_of(token_value: object) -> Kind | None:
     if not isinstance(token_value, str) or not token_value.startswith(TOKEN_PREFIX):
         return None
     try:
-        return Kind(token_value[len(TOKEN_PREFIX):])
+        return Kind(token_value[len(TOKEN_PREFIX):].split(".", 1)[0])
     except ValueError:
         return None
+
+
+def waiting_of(token_value: object) -> str:
+    """What the skill was waiting for when the screen with this token was drawn ("" for nothing)."""
+    if kind_of(token_value) is None:
+        return ""
+    parts = str(token_value)[len(TOKEN_PREFIX):].split(".", 1)
+    return parts[1] if len(parts) > 1 else ""
 
 
 @functools.cache
@@ -46,13 +56,15 @@ def document(kind: Kind) -> dict[str, Any]:
     return loaded
 
 
-def directives(screen: Screen) -> list[Any]:
-    """RenderDocument for the screen, then the countdown's commands if a hold is timed."""
-    rendered = RenderDocumentDirective(token=token(screen.kind), document=document(screen.kind),
+def directives(screen: Screen, waiting: str = "") -> list[Any]:
+    """RenderDocument for the screen, then the countdown's commands if a hold is timed.
+    ``waiting``: the follow-up the reply waits for, carried in the token."""
+    drawn = token(screen.kind, waiting)
+    rendered = RenderDocumentDirective(token=drawn, document=document(screen.kind),
                                        datasources={"screen": screen.to_datasource()})
     if screen.countdown is None:
         return [rendered]
-    return [rendered, ExecuteCommandsDirective(token=token(screen.kind), commands=countdown_commands(screen.countdown))]
+    return [rendered, ExecuteCommandsDirective(token=drawn, commands=countdown_commands(screen.countdown))]
 
 
 def countdown_commands(countdown: Countdown) -> list[dict[str, Any]]:

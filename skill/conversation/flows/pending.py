@@ -157,6 +157,16 @@ NEXT_MEANS_ROUTINE = (RoutineNext, TimerOffer, ResumeOffer, AnythingElse)
 _CLASSES: dict[str, type] = {cls.kind.value: cls for cls in FollowUp.__args__}  # type: ignore[attr-defined]
 
 
+def follow_up_key(pending: Pending) -> str:
+    """A short name for what is awaited ("screening-emergency", "reminder_confirm", ""), for
+    screen tokens: a touch on a screen drawn for another question must not answer this one."""
+    if pending is None:
+        return ""
+    if isinstance(pending, ScreeningQuestion):
+        return f"{pending.kind.value}-{pending.question}"
+    return pending.kind.value
+
+
 def to_session(follow_up: FollowUp) -> dict[str, Any]:
     """The session form: the kind and every field, leaving out optional ones at their default."""
     written: dict[str, Any] = {"kind": follow_up.kind.value}

@@ -9,10 +9,10 @@ from ask_sdk_model import IntentRequest, Response
 from ..apl import directives as screen_directives
 from ..apl import supports_apl
 from ..content import LocaleContent
-from ..flows.pending import Pending, to_session
+from ..flows.pending import Pending, follow_up_key, to_session
 from ..reply import Reply, Segment, render
 from ..screens import screen_for
-from .interceptors import DISCLAIMER_DUE, DISCLAIMER_SPOKEN
+from .interceptors import DISCLAIMER_DUE, DISCLAIMER_SPOKEN, TOUCHED
 
 
 def intent_name(handler_input: HandlerInput) -> str | None:
@@ -52,7 +52,9 @@ class Turn:
         if pending and not reply.ends_session:
             self.session["pending"] = to_session(pending)
         if supports_apl(self.handler_input.request_envelope):
-            reply.directives.extend(screen_directives(screen_for(self.content, reply, pending)))
+            reply.directives.extend(screen_directives(screen_for(self.content, reply, pending), follow_up_key(pending)))
+        if self.request_attributes.get(TOUCHED):  # Alexa takes dialog directives only for an IntentRequest
+            reply.directives = [d for d in reply.directives if not str(getattr(d, "object_type", "")).startswith("Dialog.")]
         return render(reply, self.handler_input.response_builder, self.content.pronounce)
 
 

@@ -13,7 +13,7 @@ from ...persistence import StoreError
 from ..apl import directives as screen_directives
 from ..apl import supports_apl
 from ..flows.answers import ask, continue_pending, decline_pending, goodbye, welcome
-from ..flows.pending import CONTINUED_BY_MORE, Pending, to_session
+from ..flows.pending import CONTINUED_BY_MORE, Pending, follow_up_key, to_session
 from ..reply import Reply, heard_text, replayable
 from ..screens import screen_for, welcome_screen
 from .base import IntentHandler, RequestTypeHandler, Turn
@@ -114,7 +114,8 @@ class RepeatHandler(IntentHandler):
             turn.session["pending"] = to_session(turn.pending)
         builder = handler_input.response_builder.speak(speech).ask(reprompt)
         if supports_apl(handler_input.request_envelope):  # the screen of what is said again
-            for directive in screen_directives(screen_for(turn.content, Reply(speech=[heard_text(speech)]), turn.pending)):
+            screen = screen_for(turn.content, Reply(speech=[heard_text(speech)]), turn.pending)
+            for directive in screen_directives(screen, follow_up_key(turn.pending)):
                 builder.add_directive(directive)
         return builder.set_should_end_session(False).response
 

@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 HEARD_DISCLAIMER = "heard_disclaimer"  # persistent, per user
 DISCLAIMER_DUE = "disclaimer_due"  # session: the disclaimer has not been said yet
 DISCLAIMER_SPOKEN = "disclaimer_spoken"  # request: this reply says it
+TOUCHED = "touched"  # request attribute: this IntentRequest stands for a touch (handlers/touch.py)
 # Requests that start no conversation: nothing is read from or written to the store for them
 # (a CanFulfillIntentRequest must have no side effects and leave no session state).
 NOT_A_VISIT = frozenset({"SessionEndedRequest", "CanFulfillIntentRequest"})

@@ -8,6 +8,10 @@ question is ``ScreeningIntent`` with "not sure" in that question's slot, a durat
 the same state rules, answer voice and touch, and "emergency" said mid-routine interrupts a
 touch-driven routine as it does a spoken one.
 
+A yes, no, not sure or duration touch answers only the question its screen was drawn for (the
+token names it): a tap left from an earlier screen, or a double tap, answers nothing now. A
+touch's reply carries no dialog directive (Alexa takes those only for an IntentRequest).
+
 What arrives is untrusted: a token the skill never sent, an unknown action, a chip intent not
 listed in content or a duration that is not a number is answered as speech nobody understood
 (``AMAZON.FallbackIntent``), which replies helpfully and keeps the place.
@@ -21,14 +25,16 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Intent, IntentConfirmationStatus, IntentRequest, Slot, SlotConfirmationStatus
 from ask_sdk_model.interfaces.alexa.presentation.apl import UserEvent
 
-from ..apl import kind_of
+from ..apl import kind_of, waiting_of
 from ..content import LocaleContent
-from ..flows.pending import Pending, ScreeningQuestion
+from ..flows.pending import Pending, ScreeningQuestion, follow_up_key
 from ..screen import Action
 from ..screens import DURATION_QUESTION
+from .interceptors import TOUCHED
 from .screening import DURATION_PHRASE_SLOT, SCREENING_INTENT
 
 FALLBACK = "AMAZON.FallbackIntent"
+ANSWERS = (Action.YES, Action.NO, Action.UNSURE, Action.DAYS)  # answer the question on screen, or nothing
 MAX_DAYS = 36_500
 
 SAME_AS_SAYING = {
@@ -52,6 +58,7 @@ class TouchInterceptor(AbstractRequestInterceptor):
         intent = touched_intent(attributes["content"], attributes.get("pending"), event.token, event.arguments)
         envelope.request = IntentRequest(request_id=event.request_id, timestamp=event.timestamp, locale=event.locale,
                                          intent=intent)
+        attributes[TOUCHED] = True
 
 
 def touched_intent(content: LocaleContent, pending: Pending, token: object, arguments: object) -> Intent:
@@ -59,6 +66,8 @@ def touched_intent(content: LocaleContent, pending: Pending, token: object, argu
     action, value = _read(arguments)
     if kind_of(token) is None or action is None:
         return _intent(FALLBACK)
+    if action in ANSWERS and waiting_of(token) != follow_up_key(pending):
+        return _intent(FALLBACK)  # a touch left from an earlier screen answers nothing asked now
     if action in SAME_AS_SAYING:
         return _intent(SAME_AS_SAYING[action])
     if action is Action.UNSURE:
