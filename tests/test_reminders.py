@@ -367,3 +367,35 @@ def test_listing_without_the_permission_says_so_and_sends_the_card(person, api):
     turn = person(granted=False).ask("ListRemindersIntent")
     says(turn, "don't have permission to manage your reminders")
     assert turn.card["type"] == "AskForPermissionsConsent" and api.received == []
+
+
+def test_a_reminder_the_skill_cannot_place_is_listed_by_its_words(person, api):
+    conversation = person()
+    with_reminders(conversation, ("water", {}))
+    (token,) = api.reminders
+    api.reminders[token]["alertInfo"]["spokenInfo"]["content"][0]["text"] = "Time to water the plants."
+    api.reminders["odd"] = {**api.reminders[token], "alertToken": "odd",
+                            "trigger": {"type": "SCHEDULED_ABSOLUTE", "recurrence": {"recurrenceRules": ["FREQ=DAILY;BYHOUR=1,,2"]}}}
+    listed = conversation.ask("ListRemindersIntent")
+    says(listed, "2 reminders", "One that says: Time to water the plants.")
+
+
+def test_an_accepted_permission_sets_the_reminder_even_before_the_request_lists_the_scope(person, api):
+    conversation = person(granted=False)
+    token = asked_permission(conversation)
+    accepted = conversation.request({
+        "type": "Connections.Response", "name": "AskFor", "status": {"code": "200", "message": "OK"},
+        "payload": {"permissionScope": REMINDERS_SCOPE, "status": "ACCEPTED", "isCardThrown": False}, "token": token,
+    }, new_session=True)  # the scope not (yet) in context.System.user.permissions
+    says(accepted, "Done")
+    assert accepted.directive("Connections.SendRequest") is None and len(created(api)) == 1
+
+
+def test_changing_asks_for_the_time_and_remembers_which_reminder(person, api):
+    conversation = person()
+    with_reminders(conversation, ("stretch", {"time": "19:00"}), ("wind down", {"time": "21:30"}))
+    asked = conversation.ask("ChangeReminderIntent", habit="wind-down")
+    intent = asked.directive("Dialog.ElicitSlot")["updatedIntent"]
+    # the answer comes back with the habit slot as the question left it
+    habit_words = intent["slots"]["habit"]["value"]
+    says(conversation.ask("ChangeReminderIntent", habit=habit_words, time="22:00"), "wind-down reminder is now every day at 10 PM")

@@ -549,3 +549,13 @@ def test_yes_on_the_timer_offer_sets_the_timer_by_touch_as_by_voice(talk):
         assert screen_of(done)["kind"] == "routine" and labels(screen_of(done)) == ["Back", "Repeat", "Next"]
     finally:
         timers.stop()
+
+
+def test_show_my_answers_after_stepping_out_of_the_check_reads_them_and_resumes(talk):
+    conversation = talk()
+    conversation.ask("IsItSeriousIntent")
+    conversation.ask("AMAZON.NoIntent")
+    conversation.ask("AMAZON.NoIntent")
+    conversation.ask("WhyTwitchingIntent")
+    shown = conversation.ask("ShowAnswersIntent")
+    assert "Bladder, bowel or groin signs: no" in shown.speech and "How long" in shown.speech

@@ -40,9 +40,10 @@ def screen_for(content: LocaleContent, reply: Reply, pending: Pending) -> Screen
         question = content.screening.question(pending.question)
         if question is not None:
             return question_screen(content, question.id, content.say(question.ask))
-    if isinstance(pending, (RoutineNext, TimerOffer)):
-        part = pending.part if isinstance(pending, RoutineNext) else content.routine.step(pending.step).part_count
-        if 1 <= pending.step <= content.routine.total:
+    if isinstance(pending, (RoutineNext, TimerOffer)) and 1 <= pending.step <= content.routine.total:
+        step = content.routine.step(pending.step)
+        part = pending.part if isinstance(pending, RoutineNext) else step.part_count
+        if 1 <= part <= step.part_count:
             return routine_screen(content, pending.step, part, timer_offer=isinstance(pending, TimerOffer))
     return answer_screen(content, reply, pending)
 

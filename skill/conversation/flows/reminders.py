@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..content import LocaleContent, Text
 
@@ -146,8 +146,20 @@ def reminder_body(text: str, schedule: Schedule, time_zone: str | None, locale: 
 def with_schedule(reminder: dict[str, Any], schedule: Schedule, time_zone: str | None, now: datetime) -> dict[str, Any]:
     """A reminder the API returned, rebuilt as an update body with a new schedule (same words)."""
     content = reminder.get("alertInfo", {}).get("spokenInfo", {}).get("content") or [{}]
-    return reminder_body(str(content[0].get("text", "")), schedule, time_zone or reminder.get("trigger", {}).get("timeZoneId"),
+    return reminder_body(str(content[0].get("text", "")), schedule, time_zone or known_zone(reminder),
                          str(content[0].get("locale", "en-US")), now)
+
+
+def known_zone(reminder: dict[str, Any]) -> str | None:
+    """The reminder's own timeZoneId when it names a real zone, else None."""
+    zone = reminder.get("trigger", {}).get("timeZoneId")
+    if not isinstance(zone, str):
+        return None
+    try:
+        ZoneInfo(zone)
+    except (ValueError, KeyError, ZoneInfoNotFoundError):
+        return None
+    return zone
 
 
 # --------------------------------------------------------------------------- reminders the API returns
@@ -177,8 +189,14 @@ def schedule_of(reminder: dict[str, Any]) -> Schedule | None:
     hours, minute = _RULE_HOURS.search(rule), _RULE_MINUTE.search(rule)
     if hours is None:
         return None
-    return Schedule(tuple(int(hour) for hour in hours[1].split(",")), int(minute[1]) if minute else 0,
-                    weekdays_only=f"BYDAY={WEEKDAYS}" in rule)
+    try:
+        found = tuple(int(hour) for hour in hours[1].split(","))
+        at_minute = int(minute[1]) if minute else 0
+    except ValueError:  # "BYHOUR=1,,2": not one this skill wrote
+        return None
+    if not found or not all(0 <= hour < 24 for hour in found) or not 0 <= at_minute < 60:
+        return None
+    return Schedule(found, at_minute, weekdays_only=f"BYDAY={WEEKDAYS}" in rule)
 
 
 # --------------------------------------------------------------------------- words
@@ -231,7 +249,7 @@ def describe(content: LocaleContent, reminder: dict[str, Any], known: dict[str, 
     """One reminder from the API as a list item: the habit and when, or the words it says."""
     habit, schedule = habit_of(reminder, known), schedule_of(reminder)
     if habit is None or schedule is None:
-        return phrase(content, "list_item_other", text=spoken_text(reminder) or "nothing")
+        return phrase(content, "list_item_other", words=spoken_text(reminder) or "nothing")
     name = habit.name.capitalize()
     if habit.kind == HOURLY:
         return phrase(content, "list_item_hourly", habit=habit.name, **hours_words(schedule))

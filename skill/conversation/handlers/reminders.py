@@ -138,24 +138,27 @@ def setup(rt: ReminderTurn, habit: flow.Habit, then: str | None, asked: bool) ->
 def elicit(rt: ReminderTurn, habit: flow.Habit, then: str | None, slot: str, ask: str, reprompt: str) -> Response:
     """Ask for one slot of SetReminderIntent (the habit already filled), keeping the offer pending."""
     reply = Reply(speech=[ask], reprompt=[reprompt])
-    reply.directives.append(ElicitSlotDirective(updated_intent=_set_intent(habit.id), slot_to_elicit=slot))
+    reply.directives.append(ElicitSlotDirective(updated_intent=_set_intent(habit.name), slot_to_elicit=slot))
     return rt.respond(reply, ReminderOffer(habit.id, then, asked=True))
 
 
-def _set_intent(habit_id: str) -> Intent:
+def _set_intent(habit_words: str) -> Intent:
+    """SetReminderIntent with the habit filled by words the HABIT slot type knows (its name)."""
     slots = {name: Slot(name=name, confirmation_status=SlotConfirmationStatus.NONE)
              for name in (HABIT_SLOT, TIME_SLOT, FROM_SLOT, TO_SLOT)}
-    slots[HABIT_SLOT] = Slot(name=HABIT_SLOT, value=habit_id, confirmation_status=SlotConfirmationStatus.NONE)
+    if habit_words:
+        slots[HABIT_SLOT] = Slot(name=HABIT_SLOT, value=habit_words, confirmation_status=SlotConfirmationStatus.NONE)
     return Intent(name=SET, slots=slots, confirmation_status=IntentConfirmationStatus.NONE)
 
 
-def create(rt: ReminderTurn, confirmed: ReminderConfirm) -> Response:
-    """Set the confirmed reminder (asking Alexa for the permission first if needed)."""
+def create(rt: ReminderTurn, confirmed: ReminderConfirm, just_granted: bool = False) -> Response:
+    """Set the confirmed reminder (asking Alexa for the permission first if needed; not again
+    right after the person granted it, even if this request does not list the scope yet)."""
     habit = rt.habits.get(confirmed.habit)
     access = api_access(rt.envelope)
     if habit is None or access is None:
         return rt.carry_on([rt.phrase("no_access")], confirmed.then)
-    if not scope_granted(rt.envelope, REMINDERS_SCOPE):
+    if not just_granted and not scope_granted(rt.envelope, REMINDERS_SCOPE):
         reply = Reply(speech=[rt.phrase("permission_needed")])
         reply.directives.append(ask_for_permission(REMINDERS_SCOPE, encode_token(confirmed)))
         return rt.respond(reply)
@@ -298,7 +301,7 @@ class ReminderPermissionResponseHandler(AbstractRequestHandler):
         code = str(getattr(request.status, "code", "")) if request.status else ""
         answer = (request.payload or {}).get("status")
         if code == "200" and answer == "ACCEPTED":
-            return create(rt, confirmed)
+            return create(rt, confirmed, just_granted=True)
         if code != "200":
             log.warning("voice permission request failed: %s", code)
             return rt.carry_on([rt.phrase("failed")], confirmed.then)
@@ -439,7 +442,7 @@ class ChangeReminderHandler(ReminderHandler):
     def ask(rt: ReminderTurn, habit: flow.Habit, slot: str, ask: str, reprompt: str) -> Response:
         """Ask for the new time (or hours) as a slot of ChangeReminderIntent, the habit filled."""
         reply = Reply(speech=[ask], reprompt=[reprompt])
-        intent = _set_intent(habit.id)
+        intent = _set_intent(habit.name)
         intent.name = CHANGE
         reply.directives.append(ElicitSlotDirective(updated_intent=intent, slot_to_elicit=slot))
         return rt.respond(reply)

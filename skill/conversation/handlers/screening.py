@@ -416,7 +416,7 @@ class ShowAnswersHandler(IntentHandler):
     def handle(self, handler_input: HandlerInput):
         screening = ScreeningTurn(Turn(handler_input), self.catalog)
         content, pending = screening.content, screening.turn.pending
-        if screening.asked is not None:
+        if screening.asked is not None or screening.state.answers:  # in the check, or left it for a moment
             answers = screening.state.answers
             lead: list[Segment] = [answers_said(content, answers)] if answers else []
             return screening.ask_again(lead, shown=answer_lines(content, answers))
