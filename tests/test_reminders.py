@@ -59,8 +59,12 @@ def created(api: LocalAlexaApi) -> list[dict[str, Any]]:
 
 
 def rule_of(body: dict[str, Any]) -> str:
-    (rule,) = body["trigger"]["recurrence"]["recurrenceRules"]
-    return rule
+    """The reminder's RRULEs, one per hour, as "rule | rule"."""
+    return " | ".join(body["trigger"]["recurrence"]["recurrenceRules"])
+
+
+def each_hour(days: str, hours: range | tuple[int, ...], minute: int = 0) -> str:
+    return " | ".join(f"{days};BYHOUR={hour};BYMINUTE={minute};BYSECOND=0" for hour in hours)
 
 
 def set_up(conversation: Conversation, *turns: tuple[str, dict[str, str]]) -> Exchange:
@@ -83,10 +87,10 @@ def says(turn: Exchange, *words: str) -> None:
 
 @pytest.mark.parametrize("habit, turns, rule", [
     ("breaks", [("SetReminderIntent", {"habit": "take breaks"}), ("SetReminderIntent", {"from_time": "08:00", "to_time": "04:00"})],
-     f"{WEEKDAYS};BYHOUR=9,10,11,12,13,14,15;BYMINUTE=0;BYSECOND=0"),
+     each_hour(WEEKDAYS, range(9, 16))),
     ("breaks", [("SetReminderIntent", {"habit": "movement breaks"}), ("AMAZON.YesIntent", {})],
-     f"{WEEKDAYS};BYHOUR=10,11,12,13,14,15,16;BYMINUTE=0;BYSECOND=0"),
-    ("water", [("SetReminderIntent", {"habit": "drink water"})], "FREQ=DAILY;BYHOUR=10,13,16;BYMINUTE=0;BYSECOND=0"),
+     each_hour(WEEKDAYS, range(10, 17))),
+    ("water", [("SetReminderIntent", {"habit": "drink water"})], each_hour("FREQ=DAILY", (10, 13, 16))),
     ("stretch", [("SetReminderIntent", {"habit": "stretch"}), ("SetReminderIntent", {"time": "19:30"})],
      "FREQ=DAILY;BYHOUR=19;BYMINUTE=30;BYSECOND=0"),
     ("relax", [("SetReminderIntent", {"habit": "relax", "time": "EV"})], "FREQ=DAILY;BYHOUR=19;BYMINUTE=0;BYSECOND=0"),
@@ -115,7 +119,7 @@ def test_each_habit_sets_its_reminder_in_the_devices_time_zone_after_a_yes(perso
 def test_the_confirmation_says_exactly_what_will_be_set(person):
     conversation = person()
     says(conversation.ask("SetReminderIntent", habit="take breaks", from_time="08:00", to_time="04:00"),
-         "every hour between 8 and 4 on weekdays")
+         "every hour between 8 AM and 4 PM on weekdays")
     says(conversation.ask("SetReminderIntent", habit="water"), "every day at 10 AM, 1 PM and 4 PM")
     says(conversation.ask("SetReminderIntent", habit="stretch", time="19:30"), "stretching reminder every day at 7:30 PM")
 
@@ -166,7 +170,7 @@ def test_the_prevention_checklist_ends_by_offering_break_reminders_then_its_own_
         turn = conversation.ask("AMAZON.YesIntent")
     says(turn, "remind you to take a movement break every hour on weekdays")
     says(conversation.ask("AMAZON.YesIntent"), "Which hours")
-    says(conversation.ask("SetReminderIntent", from_time="09:00", to_time="05:00"), "between 9 and 5")
+    says(conversation.ask("SetReminderIntent", from_time="09:00", to_time="05:00"), "between 9 AM and 5 PM")
     done = conversation.ask("AMAZON.YesIntent")
     says(done, "Done", "real-life example")  # then the checklist's own follow-up
     assert rule_of(created(api)[0]).startswith(WEEKDAYS)
@@ -247,7 +251,7 @@ def test_listing_reads_the_api_and_describes_each_reminder(person, api):
     says(conversation.ask("ListRemindersIntent"), "don't have any reminders")
     with_reminders(conversation, ("take breaks", {"from_time": "09:00", "to_time": "17:00"}), ("stretch", {"time": "19:30"}))
     listed = conversation.ask("ListRemindersIntent")
-    says(listed, "2 reminders", "movement break every hour between 9 and 5 on weekdays", "stretching every day at 7:30 PM")
+    says(listed, "2 reminders", "movement break every hour between 9 AM and 5 PM on weekdays", "stretching every day at 7:30 PM")
     assert listed.microphone_open
 
 
@@ -399,3 +403,11 @@ def test_changing_asks_for_the_time_and_remembers_which_reminder(person, api):
     # the answer comes back with the habit slot as the question left it
     habit_words = intent["slots"]["habit"]["value"]
     says(conversation.ask("ChangeReminderIntent", habit=habit_words, time="22:00"), "wind-down reminder is now every day at 10 PM")
+
+
+def test_sitting_hours_said_without_am_or_pm_are_read_as_a_working_day(person, api):
+    conversation = person()
+    says(conversation.ask("SetReminderIntent", habit="take breaks", from_time="01:00", to_time="05:00"),
+         "between 1 PM and 5 PM on weekdays")
+    conversation.ask("AMAZON.YesIntent")
+    assert rule_of(created(api)[0]) == each_hour(WEEKDAYS, (14, 15, 16))

@@ -60,7 +60,7 @@ def test_reminder_checks_see_what_the_turn_set_and_how_many_alexa_holds(tmp_path
     script.write_text("\n".join([
         "> open back twitch helper", "< [reminders] 0",
         "> set a water reminder", "> yes", "> yes",
-        "< [reminder] FREQ=DAILY;BYHOUR=10,13,16", "< [reminder] Time for a glass of water", "< [reminders] 1",
+        "< [reminder] FREQ=DAILY;BYHOUR=13", "< [reminder] Time for a glass of water", "< [reminders] 1",
         "< [reminder] BYHOUR=19", "< [reminders] 2",
         "> what reminders do i have", "< [reminder] glass of water",
     ]) + "\n")

@@ -7,8 +7,9 @@ A schedule is a set of hours at one minute, daily or on weekdays only:
   16:00), weekdays;
 - water: the content's fixed times, daily;
 - stretching, relaxation, wind-down: one time a day, asked or the content's default.
-Each becomes one RRULE (``FREQ=DAILY`` or ``FREQ=WEEKLY;BYDAY=MO,...,FR`` with ``BYHOUR``,
-``BYMINUTE`` and ``BYSECOND``) on a ``SCHEDULED_ABSOLUTE`` trigger in the device's time zone.
+Each becomes one RRULE per hour (``FREQ=DAILY`` or ``FREQ=WEEKLY;BYDAY=MO,...,FR`` with one
+``BYHOUR``, ``BYMINUTE`` and ``BYSECOND``) on a ``SCHEDULED_ABSOLUTE`` trigger in the device's
+time zone.
 
 Nothing is stored by the skill: the API's list is the only record, and a reminder is recognised
 as a habit's by the words it says (each habit's ``says`` text).
@@ -53,9 +54,11 @@ class Schedule:
     weekdays_only: bool = False
 
     @property
-    def rule(self) -> str:
+    def rules(self) -> list[str]:
+        """One RRULE per hour, each with a single BYHOUR, the form Amazon documents for reminders
+        that go off several times a day."""
         days = f"FREQ=WEEKLY;BYDAY={WEEKDAYS}" if self.weekdays_only else "FREQ=DAILY"
-        return f"{days};BYHOUR={','.join(str(hour) for hour in self.hours)};BYMINUTE={self.minute};BYSECOND=0"
+        return [f"{days};BYHOUR={hour};BYMINUTE={self.minute};BYSECOND=0" for hour in self.hours]
 
 
 def habits(content: LocaleContent) -> dict[str, Habit]:
@@ -111,6 +114,8 @@ def sitting_hours(start: time | None, end: time | None, habit: Habit) -> tuple[t
     means 5 PM), else the content's default."""
     start = start or habit.first
     end = end or habit.last
+    if 1 <= start.hour <= 6:  # "1 to 5": nobody sits from one in the morning
+        start = time(start.hour + 12, start.minute)
     if end <= start and end.hour < 12:
         end = time(end.hour + 12, end.minute)
     return start, end
@@ -131,7 +136,7 @@ def reminder_body(text: str, schedule: Schedule, time_zone: str | None, locale: 
     local_now = now.astimezone(zone) if zone else now
     trigger: dict[str, Any] = {
         "type": "SCHEDULED_ABSOLUTE",
-        "recurrence": {"startDateTime": local_now.strftime("%Y-%m-%dT%H:%M:%S"), "recurrenceRules": [schedule.rule]},
+        "recurrence": {"startDateTime": local_now.strftime("%Y-%m-%dT%H:%M:%S"), "recurrenceRules": schedule.rules},
     }
     if time_zone:
         trigger["timeZoneId"] = time_zone
@@ -180,23 +185,26 @@ def habit_of(reminder: dict[str, Any], known: dict[str, Habit]) -> Habit | None:
 
 
 def schedule_of(reminder: dict[str, Any]) -> Schedule | None:
-    """The schedule of a reminder this skill made (one RRULE with BYHOUR and BYMINUTE), else None."""
+    """The schedule of a reminder this skill made (its rules' BYHOUR at one BYMINUTE, daily or
+    weekdays), else None."""
     try:
-        rules = reminder["trigger"]["recurrence"]["recurrenceRules"]
-        rule = str(rules[0])
-    except (KeyError, IndexError, TypeError):
+        rules = [str(rule) for rule in reminder["trigger"]["recurrence"]["recurrenceRules"]]
+    except (KeyError, TypeError):
         return None
-    hours, minute = _RULE_HOURS.search(rule), _RULE_MINUTE.search(rule)
-    if hours is None:
+    hours: set[int] = set()
+    minutes: set[int] = set()
+    for rule in rules:
+        found, minute = _RULE_HOURS.search(rule), _RULE_MINUTE.search(rule)
+        if found is None:
+            return None
+        try:
+            hours.update(int(hour) for hour in found[1].split(","))
+            minutes.add(int(minute[1]) if minute else 0)
+        except ValueError:  # "BYHOUR=1,,2": not one this skill wrote
+            return None
+    if not hours or len(minutes) != 1 or not all(0 <= hour < 24 for hour in hours) or not 0 <= min(minutes) < 60:
         return None
-    try:
-        found = tuple(int(hour) for hour in hours[1].split(","))
-        at_minute = int(minute[1]) if minute else 0
-    except ValueError:  # "BYHOUR=1,,2": not one this skill wrote
-        return None
-    if not found or not all(0 <= hour < 24 for hour in found) or not 0 <= at_minute < 60:
-        return None
-    return Schedule(found, at_minute, weekdays_only=f"BYDAY={WEEKDAYS}" in rule)
+    return Schedule(tuple(sorted(hours)), minutes.pop(), weekdays_only=all(f"BYDAY={WEEKDAYS}" in rule for rule in rules))
 
 
 # --------------------------------------------------------------------------- words
@@ -209,11 +217,6 @@ def said_time(at: time) -> str:
     hour = at.hour % 12 or 12
     suffix = "AM" if at.hour < 12 else "PM"
     return f"{hour} {suffix}" if at.minute == 0 else f"{hour}:{at.minute:02d} {suffix}"
-
-
-def said_hour(hour: int) -> str:
-    """A sitting hour as people say it in "between 9 and 5"."""
-    return str(hour % 12 or 12)
 
 
 def listed(items: list[str], and_word: str = "and") -> str:
@@ -237,8 +240,9 @@ def confirm_question(content: LocaleContent, habit: Habit, schedule: Schedule) -
 
 
 def hours_words(schedule: Schedule) -> dict[str, str]:
-    """The sitting hours around an hourly schedule: breaks at 10 to 16 mean "between 9 and 5"."""
-    return {"start": said_hour(schedule.hours[0] - 1), "end": said_hour(schedule.hours[-1] + 1)}
+    """The sitting hours around an hourly schedule, with AM or PM so the question says exactly
+    what will be set: breaks at 10 to 16 mean "between 9 AM and 5 PM"."""
+    return {"start": said_time(time(schedule.hours[0] - 1)), "end": said_time(time((schedule.hours[-1] + 1) % 24))}
 
 
 def times_words(schedule: Schedule) -> str:
