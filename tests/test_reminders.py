@@ -233,7 +233,9 @@ def test_a_refused_permission_sets_nothing_and_offers_the_card_once(person, api,
 
 def test_a_permission_answer_with_a_token_the_skill_never_wrote_sets_nothing(person, api):
     conversation = person(granted=False)
-    for token in ("reminder:coffee:7:0:0:", "reminder:stretch:99:0:0:", "reminder:stretch", "reminder:stretch:7:x:0:"):
+    for token in ("reminder:coffee:7:0:0:", "reminder:stretch:99:0:0:", "reminder:stretch", "reminder:stretch:7:x:0:",
+                  "reminder:breaks:" + ",".join(map(str, range(24))) + ":59:0:", "reminder:stretch:10:0:1:",
+                  "reminder:stretch:10,11:0:0:", "reminder:water:3:0:0:", "reminder:breaks:10,12:0:1:"):
         turn = permission_answer(conversation, token, "ACCEPTED")
         assert turn.status == 200 and created(api) == [], token
 

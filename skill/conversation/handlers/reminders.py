@@ -206,7 +206,21 @@ def decode_token(token: object, habits: dict[str, flow.Habit]) -> ReminderConfir
         return None
     if not hours or not all(0 <= hour < 24 for hour in hours) or not 0 <= minute < 60 or parts[4] not in ("0", "1"):
         return None
-    return ReminderConfirm(parts[1], hours, minute, parts[4] == "1", parts[5] or None)
+    confirmed = ReminderConfirm(parts[1], hours, minute, parts[4] == "1", parts[5] or None)
+    return confirmed if fits_habit(confirmed, habits[parts[1]]) else None
+
+
+def fits_habit(confirmed: ReminderConfirm, habit: flow.Habit) -> bool:
+    """A schedule the skill could have offered for this habit: breaks on consecutive weekday
+    hours, water at its content times, the others once a day."""
+    if habit.kind == flow.HOURLY:
+        hours = confirmed.hours
+        return (confirmed.weekdays_only and confirmed.minute == 0
+                and list(hours) == list(range(hours[0], hours[0] + len(hours))))
+    if habit.kind == flow.TIMES:
+        usual = flow.times_schedule(habit)
+        return not confirmed.weekdays_only and (confirmed.hours, confirmed.minute) == (usual.hours, usual.minute)
+    return not confirmed.weekdays_only and len(confirmed.hours) == 1
 
 
 # --------------------------------------------------------------------------- handlers
