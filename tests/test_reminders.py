@@ -413,3 +413,12 @@ def test_sitting_hours_said_without_am_or_pm_are_read_as_a_working_day(person, a
          "between 1 PM and 5 PM on weekdays")
     conversation.ask("AMAZON.YesIntent")
     assert rule_of(created(api)[0]) == each_hour(WEEKDAYS, (14, 15, 16))
+
+
+def test_asking_again_for_a_habit_moves_its_reminder_instead_of_doubling_it(person, api):
+    conversation = person()
+    with_reminders(conversation, ("stretch", {"time": "19:00"}))
+    conversation.ask("SetReminderIntent", habit="stretch", time="20:30")
+    says(conversation.ask("AMAZON.YesIntent"), "moved your stretching reminder")
+    (only,) = api.reminders.values()
+    assert rule_of(only) == "FREQ=DAILY;BYHOUR=20;BYMINUTE=30;BYSECOND=0"

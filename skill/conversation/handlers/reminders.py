@@ -166,13 +166,29 @@ def create(rt: ReminderTurn, confirmed: ReminderConfirm, just_granted: bool = Fa
     locale = getattr(rt.envelope.request, "locale", None) or rt.content.locale
     try:
         body = flow.reminder_body(habit.says, schedule, time_zone(rt), locale, rt.clock())
-        rt.api.create_reminder(access, body)
+        existing = same_habit(rt, access, habit)
+        if existing:  # one reminder per habit: asking again moves it rather than doubling it
+            rt.api.update_reminder(access, existing, body)
+        else:
+            rt.api.create_reminder(access, body)
     except AlexaApiError as error:
         log.warning("reminder not set: %s", error)
         words, card = rt.failure_words(error)
         return rt.carry_on([words], confirmed.then, card_scope=card)
     rt.turn.session[LAST_HABIT] = habit.id
-    return rt.carry_on([rt.phrase("created")], confirmed.then)
+    return rt.carry_on([rt.phrase("replaced" if existing else "created", habit=habit.name)], confirmed.then)
+
+
+def same_habit(rt: ReminderTurn, access: Any, habit: flow.Habit) -> str | None:
+    """The alert token of this habit's reminder if one exists; None when there is none or the
+    list can't be read (then a new one is created: a duplicate beats a lost reminder)."""
+    try:
+        found = rt.api.list_reminders(access)
+    except AlexaApiError as error:
+        log.info("reminders not listed before creating: %s", error)
+        return None
+    token = next((reminder.get("alertToken") for reminder in found if flow.habit_of(reminder, rt.habits) == habit), None)
+    return token if isinstance(token, str) and token else None
 
 
 def time_zone(rt: ReminderTurn) -> str | None:
