@@ -422,3 +422,20 @@ def test_asking_again_for_a_habit_moves_its_reminder_instead_of_doubling_it(pers
     says(conversation.ask("AMAZON.YesIntent"), "moved your stretching reminder")
     (only,) = api.reminders.values()
     assert rule_of(only) == "FREQ=DAILY;BYHOUR=20;BYMINUTE=30;BYSECOND=0"
+
+
+def test_the_calls_of_one_turn_share_one_time_budget_and_running_out_is_said(person, api, monkeypatch):
+    """Delete-all on a slow API: once the turn's budget is spent no further call starts, and the
+    person hears that it didn't work, rather than Alexa timing out on the whole answer."""
+    from skill.conversation.handlers import reminders as handlers
+
+    conversation = person()
+    with_reminders(conversation, ("water", {}), ("stretch", {"time": "19:00"}), ("relax", {"time": "20:00"}))
+    conversation.ask("DeleteRemindersIntent")
+    monkeypatch.setattr(handlers, "TURN_BUDGET_SECONDS", 1.0)
+    api.delay = 0.4  # the list and one delete fit in the budget; the rest do not start
+    turn = conversation.ask("AMAZON.YesIntent")
+    says(turn, "couldn't reach")
+    assert turn.microphone_open
+    deletes = [call for call in api.received if call["method"] == "DELETE"]
+    assert len(deletes) < 3 and len(api.reminders) == 3 - len(deletes), "without the budget all three go"

@@ -10,6 +10,7 @@ on; the skill keeps no record of reminders beyond what the API returns.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -35,6 +36,8 @@ YES, NO = "AMAZON.YesIntent", "AMAZON.NoIntent"
 HABIT_SLOT, HABIT_TYPE = "habit", "HABIT"
 TIME_SLOT, FROM_SLOT, TO_SLOT = "time", "from_time", "to_time"
 TOKEN_PREFIX = "reminder"
+TURN_BUDGET_SECONDS = 6.0  # all Alexa API calls of one turn; Alexa gives up after about 8 s
+MIN_CALL_SECONDS = 0.3
 LAST_HABIT = "reminder_habit"  # session only: what "change it" means after a reminder was set
 Clock = Callable[[], datetime]
 
@@ -52,9 +55,21 @@ class ReminderTurn:
         self.content = self.turn.content
         self.catalog = catalog.for_locale(self.content.locale)
         self.habits = flow.habits(self.content)
-        self.api = api
+        self.base_api = api
         self.clock = clock
         self.envelope = handler_input.request_envelope
+        self.deadline = time.monotonic() + TURN_BUDGET_SECONDS
+
+    @property
+    def api(self) -> AlexaApiClient:
+        """The client, its timeout cut to what is left of this turn's budget: a turn makes up to
+        a list, a time zone and several updates or deletes, and Alexa waits about 8 s in all."""
+        left = self.deadline - time.monotonic()
+        if left < MIN_CALL_SECONDS:
+            raise AlexaApiError("no time left in this turn for another Alexa API call")
+        if left >= self.base_api.timeout:
+            return self.base_api
+        return AlexaApiClient(timeout=left)
 
     @property
     def intent(self) -> Intent | None:
