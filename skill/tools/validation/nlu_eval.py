@@ -20,6 +20,7 @@ scored on the same utterances.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -348,7 +349,10 @@ def _could_give(sample: str, texts: set[str]) -> bool:
     return any(text.startswith(prefix) and text.endswith(suffix) for text in texts)
 
 
+@functools.lru_cache(maxsize=16384)
 def _pattern(sample: str) -> re.Pattern[str]:
+    """The sample as a regular expression, its slots as named groups (built once per sample:
+    every locale's check, and every test of it, asks for the same few thousand)."""
     pieces = []
     for token in sample.split(" "):
         reference = SLOT_REFERENCE.fullmatch(token)
