@@ -264,6 +264,16 @@ class ReminderHandler(IntentHandler):
         self.catalog = catalog
         self.api = api
         self.clock = clock
+        self.dispatch_keys = self.intent_names  # only these intents reach it (skill/runtime/dispatch.py's index)
+
+    answers: type | None = None  # set: a "yes"/"no" handler, only while this follow-up is pending
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        if self.answers is not None:
+            pending = handler_input.attributes_manager.request_attributes.get("pending")
+            if not isinstance(pending, self.answers):
+                return False
+        return super().can_handle(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         return self.reply(ReminderTurn(handler_input, self.catalog, self.api, self.clock))
@@ -293,9 +303,7 @@ class ReminderOfferHandler(ReminderHandler):
 
     intent_names = (YES, NO)
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        pending = handler_input.attributes_manager.request_attributes.get("pending")
-        return isinstance(pending, ReminderOffer) and super().can_handle(handler_input)
+    answers: type | None = ReminderOffer
 
     def reply(self, rt: ReminderTurn) -> Response:
         offer = rt.turn.pending
@@ -311,9 +319,7 @@ class ReminderConfirmHandler(ReminderHandler):
 
     intent_names = (YES, NO)
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        pending = handler_input.attributes_manager.request_attributes.get("pending")
-        return isinstance(pending, ReminderConfirm) and super().can_handle(handler_input)
+    answers: type | None = ReminderConfirm
 
     def reply(self, rt: ReminderTurn) -> Response:
         confirmed = rt.turn.pending
@@ -420,9 +426,7 @@ class DeleteRemindersConfirmHandler(ReminderHandler):
 
     intent_names = (YES, NO)
 
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        pending = handler_input.attributes_manager.request_attributes.get("pending")
-        return isinstance(pending, DeleteReminders) and super().can_handle(handler_input)
+    answers: type | None = DeleteReminders
 
     def reply(self, rt: ReminderTurn) -> Response:
         if intent_name(rt.turn.handler_input) == NO:

@@ -24,13 +24,14 @@ from ask_sdk_model import RequestEnvelope, Response
 from ask_sdk_model.interfaces.connections import SendRequestDirective
 
 from ...persistence import StoreError, user_id_of
-from ..alexa_api import TIMERS_SCOPE, AlexaApiClient, AlexaApiError, ApiAccess, NotPermitted, announcement_timer
+from ..alexa_api import TIMERS_SCOPE, AlexaApiClient, AlexaApiError, NotPermitted, announcement_timer
 from ..flows import routine as flow
 from ..flows.answers import goodbye, welcome
 from ..flows.pending import CONTINUED_BY_MORE, NEXT_MEANS_ROUTINE, Offer, Pending, ResumeOffer, RoutineNext, TimerOffer
 from ..flows.routine import Progress
 from ..reply import Reply, Segment
 from ..slots import number_value, slot_of, whole_number
+from .alexa_access import api_access, ask_for_permission, scope_granted
 from .base import IntentHandler, Turn, intent_name
 from .interceptors import NOT_A_VISIT
 
@@ -441,25 +442,11 @@ class RoutineFallbackHandler(RoutineIntentHandler):
 # --- the heat-or-cold timer ---------------------------------------------------------------------
 
 def timers_allowed(envelope: RequestEnvelope) -> bool:
-    """The user has granted the timers scope (context.System.user.permissions.scopes)."""
-    system = envelope.context.system if envelope.context else None
-    permissions = system.user.permissions if system and system.user else None
-    scope = (permissions.scopes or {}).get(TIMERS_SCOPE) if permissions else None
-    status = getattr(scope, "status", None)
-    return getattr(status, "value", status) == "GRANTED"
-
-
-def api_access(envelope: RequestEnvelope) -> ApiAccess | None:
-    system = envelope.context.system if envelope.context else None
-    if system is None or not system.api_endpoint or not system.api_access_token:
-        return None
-    return ApiAccess(system.api_endpoint, system.api_access_token)
+    return scope_granted(envelope, TIMERS_SCOPE)
 
 
 def ask_for_timers_permission(step: int) -> SendRequestDirective:
-    """Alexa asks the user by voice; its answer comes back as a Connections.Response."""
-    payload = {"@type": "AskForPermissionsConsentRequest", "@version": "1", "permissionScope": TIMERS_SCOPE}
-    return SendRequestDirective(name="AskFor", payload=payload, token=f"{TIMER_TOKEN}:{step}")
+    return ask_for_permission(TIMERS_SCOPE, f"{TIMER_TOKEN}:{step}")
 
 
 class TimerSetter:
