@@ -22,7 +22,7 @@ LOCALES = sorted(MODELS)
 
 
 def test_every_content_locale_has_a_model_and_every_model_content():
-    assert sorted(CONTENT.locales) == LOCALES == ["en-AU", "en-CA", "en-GB", "en-IN", "en-US"]
+    assert sorted(CONTENT.locales) == LOCALES == ["en-AU", "en-CA", "en-GB", "en-IN", "en-US", "es-ES", "es-MX", "es-US"]
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -55,9 +55,12 @@ def test_every_follow_up_offer_points_to_a_topic_or_the_routine():
     assert content.routine.offer in content.topics, f"the routine's follow-up offers {content.routine.offer!r}, no topic"
 
 
-def test_the_invocation_name_is_back_twitch_helper_everywhere():
-    assert {model["interactionModel"]["languageModel"]["invocationName"] for model in MODELS.values()} == {
-        "back twitch helper"}
+def test_the_invocation_name_is_one_per_language():
+    names = {locale: model["interactionModel"]["languageModel"]["invocationName"] for locale, model in MODELS.items()}
+    assert {locale: name for locale, name in names.items() if locale.startswith("en-")} == {
+        locale: "back twitch helper" for locale in names if locale.startswith("en-")}
+    assert {locale: name for locale, name in names.items() if locale.startswith("es-")} == {
+        "es-US": "espasmos de espalda", "es-MX": "espasmos de espalda", "es-ES": "espasmos de espalda"}
 
 
 def test_the_skills_own_synonym_lookup_agrees_with_the_model_in_every_locale():

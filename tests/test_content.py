@@ -125,7 +125,8 @@ def test_every_reprompt_differs_from_its_question_and_says_what_to_answer():
             continue
         question = closing_question(heard_text(to_ssml(reply.speech))).strip()
         reprompt = heard_text(to_ssml(reply.reprompt))
-        if reprompt == question or not any(hint in reprompt.lower() for hint in ("say ", "you can ask")):
+        hints = ("say ", "you can ask", "diga ", "puede preguntar", "pregúnteme", "pregunte ")
+        if reprompt == question or not any(hint in reprompt.lower() for hint in hints):
             wrong.append(f"{label}: asked {question!r}, reprompt {reprompt!r}")
     assert not wrong, "\n".join(wrong)
 

@@ -12,28 +12,49 @@ from skill.conversation.reply import heard_text, word_count
 from skill.conversation.locales import intents_of, load_models
 
 MODELS = load_models(REPO_ROOT / "interaction_model")
-# safety.md's emergency signs -> words that show a sample speaks of it (at least 3 samples each).
+# safety.md's emergency signs -> words that show a sample speaks of it (at least 3 samples each), per language.
 SIGNS = {
-    "saddle numbness": r"groin|between my legs|inner thigh|bottom|genital|private|wipe|saddle|butt",
-    "bladder or bowel trouble": r"pee|urin|bladder|bowel|wet (my|him|her)self|poo|leak",
-    "both legs weak or numb": r"legs",
-    "back pain after a fall or accident": r"fell|fall|accident|crash",
-    "stroke signs": r"stroke|droop|slurr|arm",
-    "breathing or swallowing": r"breath|swallow",
-    "chest pain": r"chest",
-    "collapse": r"collaps|faint|passed out|unconscious|won't wake",
+    "en": {
+        "saddle numbness": r"groin|between my legs|inner thigh|bottom|genital|private|wipe|saddle|butt",
+        "bladder or bowel trouble": r"pee|urin|bladder|bowel|wet (my|him|her)self|poo|leak",
+        "both legs weak or numb": r"legs",
+        "back pain after a fall or accident": r"fell|fall|accident|crash",
+        "stroke signs": r"stroke|droop|slurr|arm",
+        "breathing or swallowing": r"breath|swallow",
+        "chest pain": r"chest",
+        "collapse": r"collaps|faint|passed out|unconscious|won't wake",
+    },
+    "es": {
+        "saddle numbness": r"entrepierna|ingle|nalga|glúteo|genital|zona íntima|muslo|limpi|partes",
+        "bladder or bowel trouble": r"orin|pipí|vejiga|intestino|hacer del baño|heces|popó|me hice|me sale",
+        "both legs weak or numb": r"piernas",
+        "back pain after a fall or accident": r"caí|caíd|accidente|choque|choqué",
+        "stroke signs": r"derrame|embolia|ictus|cara|arrastr|brazo",
+        "breathing or swallowing": r"respir|traga|tragar|aire",
+        "chest pain": r"pecho",
+        "collapse": r"desmay|desvanec|inconsciente|priv|no despierta|no reacciona",
+    },
 }
-THIRD_PERSON = r"\b(he|she|his|her|husband|wife|mom|dad|mum|son|daughter|friend|partner|someone|somebody|father|mother)\b"
+THIRD_PERSON = {
+    "en": r"\b(he|she|his|her|husband|wife|mom|dad|mum|son|daughter|friend|partner|someone|somebody|father|mother)\b",
+    "es": r"\b(él|ella|esposo|esposa|mamá|papá|madre|padre|hijo|hija|amigo|amiga|pareja|alguien|abuelo|abuela|marido|mujer)\b",
+}
+# What the emergency answer says about someone else making the call, and the local number.
+ASK_SOMEONE = {"en": ("ask someone near you to call", "ask someone to call"), "es": ("pida a alguien",)}
+NUMBERS = {"en-US": "911", "en-CA": "911", "en-GB": "999", "en-AU": "000", "en-IN": "112",
+           "es-US": "911", "es-MX": "911", "es-ES": "112"}
+NOT_SURE = {"en": "not sure", "es": "no estoy seguro"}
 
 
 @pytest.mark.parametrize("locale", sorted(MODELS))
 def test_the_emergency_intent_has_at_least_sixty_samples_covering_every_sign(locale):
     samples = intents_of(MODELS[locale])["EmergencyIntent"]["samples"]
+    language = locale[:2]
     assert len(samples) >= 60, f"{locale}: only {len(samples)} emergency samples"
-    for sign, words in SIGNS.items():
+    for sign, words in SIGNS[language].items():
         matching = [s for s in samples if re.search(words, s)]
         assert len(matching) >= 3, f"{locale}: {sign} has {len(matching)} samples: {matching}"
-    third = [s for s in samples if re.search(THIRD_PERSON, s)]
+    third = [s for s in samples if re.search(THIRD_PERSON[language], s)]
     assert len(third) >= 10, f"{locale}: only {len(third)} third-person samples"
 
 
@@ -133,12 +154,12 @@ def test_the_emergency_answer_names_the_locales_number(talk, locale, number, sai
 @pytest.mark.parametrize("locale", sorted(MODELS))
 def test_the_emergency_answer_is_short_and_names_the_number_once(talk, locale):
     """Said at once after "not sure" at the gate: under 40 words, the local number exactly once."""
+    language = locale[:2]
     conversation = talk(locale=locale)
     _at_question([])(conversation)
-    turn = conversation.ask("ScreeningIntent", emergency_signs="not sure")
-    assert turn.ends_session is True
+    turn = conversation.ask("ScreeningIntent", emergency_signs=NOT_SURE[language])
+    assert turn.ends_session is True, turn.speech
     words = word_count(heard_text(turn.ssml))
     assert words <= 40, f"{words} words: {turn.speech}"
-    number = {"en-US": "911", "en-CA": "911", "en-GB": "999", "en-AU": "000", "en-IN": "112"}[locale]
-    assert turn.speech.count(number) == 1, turn.speech
-    assert "ask someone near you to call" in turn.speech or "ask someone to call" in turn.speech
+    assert turn.speech.count(NUMBERS[locale]) == 1, turn.speech
+    assert any(words in turn.speech for words in ASK_SOMEONE[language]), turn.speech

@@ -516,7 +516,8 @@ def test_nginx_serves_the_policy_pages_the_store_listing_links_to(proxied) -> No
     context = ssl.create_default_context()
     context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
     answers = []
-    for method, path in (("GET", "/privacy"), ("GET", "/terms"), ("POST", "/privacy"), ("GET", "/privacy/x")):
+    for method, path in (("GET", "/privacy"), ("GET", "/terms"), ("GET", "/es-US/privacy"), ("POST", "/privacy"),
+                         ("GET", "/privacy/x"), ("GET", "/spanish/terms")):
         connection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=10)
         try:
             connection.request(method, path, body=b"{}" if method == "POST" else None, headers={"Host": "skill.example.com"})
@@ -524,9 +525,10 @@ def test_nginx_serves_the_policy_pages_the_store_listing_links_to(proxied) -> No
             answers.append((method, path, response.status, response.read().startswith(b"<!DOCTYPE html>")))
         finally:
             connection.close()
-    assert answers == [("GET", "/privacy", 200, True), ("GET", "/terms", 200, True),
-                       ("POST", "/privacy", 403, False), ("GET", "/privacy/x", 404, False)]
-    assert [body for _, body in received] == [b"GET /privacy", b"GET /terms"]
+    assert answers == [("GET", "/privacy", 200, True), ("GET", "/terms", 200, True), ("GET", "/es-US/privacy", 200, True),
+                       ("POST", "/privacy", 403, False), ("GET", "/privacy/x", 404, False),
+                       ("GET", "/spanish/terms", 404, False)]
+    assert [body for _, body in received] == [b"GET /privacy", b"GET /terms", b"GET /es-US/privacy"]
 
 
 def test_every_nginx_timeout_toward_the_app_is_under_alexas_8_seconds() -> None:

@@ -22,8 +22,14 @@ from skill.tools.package import PackageError, Target, build_package, validate_pa
 ENDPOINT = "https://skill.example.com/alexa"
 LAMBDA_ARN = "arn:aws:lambda:us-east-1:123456789012:function:backtwitch"
 SKILL = "amzn1.ask.skill.12345678-90ab-cdef-1234-567890abcdef"
-LOCALES = ["en-AU", "en-CA", "en-GB", "en-IN", "en-US"]
-NUMBERS = {"en-US": "911", "en-CA": "911", "en-GB": "999", "en-AU": "000, or 111 in New Zealand", "en-IN": "112"}
+LOCALES = ["en-AU", "en-CA", "en-GB", "en-IN", "en-US", "es-ES", "es-MX", "es-US"]
+NUMBERS = {"en-US": "911", "en-CA": "911", "en-GB": "999", "en-AU": "000, or 111 in New Zealand", "en-IN": "112",
+           "es-US": "911", "es-MX": "911", "es-ES": "112"}
+# Per language: the disclaimer, the emergency sentence, the first example phrase and the name.
+LISTING_WORDS = {"en": ("It is not medical advice", "In an emergency, call {}.", "Alexa, open back twitch helper",
+                        "Back Twitch Helper"),
+                 "es": ("No es consejo médico", "En una emergencia, llame al {}.", "Alexa, abre espasmos de espalda",
+                        "Espasmos de Espalda")}
 
 
 def build(out: Path, **target: Any) -> Path:
@@ -70,7 +76,8 @@ def files(folder: Path) -> list[str]:
 
 
 def test_the_layout_is_an_ask_cli_project(project):
-    assert files(project) == ["ask-resources.json", "policies/privacy.html", "policies/terms.html",
+    spanish_pages = [f"policies/{locale}/{page}.html" for locale in ("es-ES", "es-MX", "es-US") for page in ("privacy", "terms")]
+    assert files(project) == ["ask-resources.json", *spanish_pages, "policies/privacy.html", "policies/terms.html",
                               "skill-package/assets/images/icon-108.png", "skill-package/assets/images/icon-512.png",
                               *(f"skill-package/interactionModels/custom/{locale}.json" for locale in LOCALES),
                               "skill-package/skill.json"]
@@ -121,10 +128,12 @@ def test_every_listing_points_at_the_icons_as_the_ask_cli_expects(package, local
     assert listing["largeIconUri"] == "file://assets/images/icon-512.png"
 
 
-def test_the_policy_pages_default_to_the_endpoint_host(package):
+def test_the_policy_pages_default_to_the_endpoint_host_each_locale_in_its_language(package):
+    def pages(locale: str) -> str:
+        return "https://skill.example.com" + ("" if locale.startswith("en-") else f"/{locale}")
+
     assert manifest(package)["privacyAndCompliance"]["locales"] == {locale: {
-        "privacyPolicyUrl": "https://skill.example.com/privacy", "termsOfUseUrl": "https://skill.example.com/terms"}
-        for locale in LOCALES}
+        "privacyPolicyUrl": f"{pages(locale)}/privacy", "termsOfUseUrl": f"{pages(locale)}/terms"} for locale in LOCALES}
 
 
 def test_the_policy_pages_written_are_the_ones_the_app_serves(project, app):
@@ -251,10 +260,11 @@ def test_health_category_and_compliance(package):
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_locale_has_a_listing_with_the_disclaimer_and_its_own_number(package, locale):
     listing = manifest(package)["publishingInformation"]["locales"][locale]
-    assert "It is not medical advice" in listing["description"]
-    assert listing["description"].endswith(f"In an emergency, call {NUMBERS[locale]}.")
-    assert listing["examplePhrases"][0] == "Alexa, open back twitch helper" and len(listing["examplePhrases"]) <= 3
-    assert listing["keywords"] and listing["name"] == "Back Twitch Helper"
+    disclaimer, emergency, first_phrase, name = LISTING_WORDS[locale[:2]]
+    assert disclaimer in listing["description"]
+    assert listing["description"].endswith(emergency.format(NUMBERS[locale]))
+    assert listing["examplePhrases"][0] == first_phrase and len(listing["examplePhrases"]) <= 3
+    assert listing["keywords"] and listing["name"] == name
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -263,8 +273,9 @@ def test_every_locale_has_its_generated_model(package, locale):
     assert written == load_model(REPO_ROOT / "interaction_model", locale)
 
 
-def test_australia_is_offered_in_new_zealand_too(package):
-    assert manifest(package)["publishingInformation"]["distributionCountries"] == ["AU", "CA", "GB", "IN", "NZ", "US"]
+def test_australia_is_offered_in_new_zealand_too_and_spanish_in_mexico_and_spain(package):
+    assert manifest(package)["publishingInformation"]["distributionCountries"] == [
+        "AU", "CA", "ES", "GB", "IN", "MX", "NZ", "US"]
 
 
 # --- what the checks catch -------------------------------------------------------------------
@@ -411,12 +422,14 @@ def test_bad_options_are_refused_before_anything_is_written(tmp_path, options, p
 def test_the_command_writes_and_checks_the_project_and_says_how_to_deploy_it(tmp_path, capsys):
     out = tmp_path / "ask"
     assert main(["package", "--endpoint", ENDPOINT, "--out", str(out), "--skill-id", SKILL]) == 0
-    printed = capsys.readouterr().out.splitlines()[-6:]
+    printed = capsys.readouterr().out.splitlines()[-9:]
     assert printed == [
         f"wrote {out}: ask-resources.json, skill-package/ (skill.json, interactionModels/custom/ for en-AU, en-CA, en-GB, "
-        "en-IN, en-US, assets/images/ icons 108x108 and 512x512), policies/; package checks: ok",
+        "en-IN, en-US, es-ES, es-MX, es-US, assets/images/ icons 108x108 and 512x512), policies/; package checks: ok",
         f"endpoint: {ENDPOINT} (certificate Trusted)",
         "privacy policy: https://skill.example.com/privacy; terms of use: https://skill.example.com/terms",
+        *(f"{locale} (in its language): https://skill.example.com/{locale}/privacy; https://skill.example.com/{locale}/terms"
+          for locale in ("es-ES", "es-MX", "es-US")),
         f"skill: {SKILL}",
         "note: the policy URLs use an example host: put policies/ on your own https site and set store.policy_host in "
         "content/en-US/store.yaml (or --privacy-url / --terms-url) before submitting",
@@ -479,9 +492,9 @@ def test_a_lambda_package_takes_its_policy_pages_from_the_contents_policy_host(t
     out = tmp_path / "ask"
     assert main(["package", "--lambda-arn", LAMBDA_ARN, "--out", str(out)]) == 0
     manifest = json.loads((out / "skill-package" / "skill.json").read_text())["manifest"]
-    for urls in manifest["privacyAndCompliance"]["locales"].values():
-        assert urls == {"privacyPolicyUrl": "https://skill.example.org/privacy",
-                        "termsOfUseUrl": "https://skill.example.org/terms"}
+    for locale, urls in manifest["privacyAndCompliance"]["locales"].items():
+        pages = "https://skill.example.org" + ("" if locale.startswith("en-") else f"/{locale}")
+        assert urls == {"privacyPolicyUrl": f"{pages}/privacy", "termsOfUseUrl": f"{pages}/terms"}
     printed = capsys.readouterr().out
     assert "note: the policy URLs use an example host" in printed
     assert (out / "policies" / "privacy.html").is_file()

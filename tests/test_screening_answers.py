@@ -192,3 +192,13 @@ def test_a_one_shot_sentence_never_answers_the_gate(talk):
     assert turn.speech.startswith("Okay, let's check a few things") and CALL_NOW not in turn.speech
     assert "Since the twitching began, have you had new trouble" in turn.speech
     assert turn.session_attributes["screening"]["answers"] == {"duration": 21.0, "numbness": "yes"}
+
+
+@pytest.mark.parametrize(("locale", "days", "said"), [
+    ("en-US", 21, "21 days"), ("en-US", 1, "1 day"), ("en-US", 0.5, "under a day"), ("en-GB", 7, "7 days"),
+    ("es-US", 21, "21 días"), ("es-US", 1, "1 día"), ("es-ES", 0.5, "menos de un día"),
+])
+def test_a_duration_answer_is_said_and_written_in_the_locales_words(locale, days, said):
+    """What "go back", "show my answers" and the notes card say for a duration answer."""
+    from skill.conversation.flows.screening import answer_text
+    assert answer_text(repository.content().for_locale(locale).screening, days) == said

@@ -172,7 +172,8 @@ def test_an_unreadable_duration_is_asked_again_once_with_an_example_then_left_op
     conversation = start(talk)
     past_the_gate(conversation)
     retry = answer(conversation, "duration", "banana")
-    assert retry.speech.startswith("Sorry, I didn't catch how long. You could say, about three weeks")
+    assert retry.speech.startswith("Sorry, I didn't catch how long. If something serious is happening now, say emergency. "
+                                   "You could say, about three weeks")
     assert elicited(retry) == "duration"
     moved_on = answer(conversation, "duration", "purple")
     assert moved_on.speech.startswith("That's okay. We'll leave the timing open, and to be safe I'll treat it as more than two weeks.")
@@ -188,7 +189,8 @@ def test_a_stray_answer_gets_the_question_again_with_a_hint(talk):
     past_the_gate(conversation)
     answer(conversation, "duration", "two weeks")
     turn = answer(conversation, "weakness", "banana")
-    assert turn.speech.startswith("Sorry, I didn't get that. Please say yes, no, or not sure.")
+    assert turn.speech.startswith("Sorry, I didn't get that. If something serious is happening now, say emergency. "
+                                  "Please say yes, no, or not sure.")
     assert WEAKNESS_Q in turn.speech and elicited(turn) == "weakness"
     fallback = conversation.ask("AMAZON.FallbackIntent")
     assert WEAKNESS_Q in fallback.speech and elicited(fallback) == "weakness"

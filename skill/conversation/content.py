@@ -16,7 +16,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .locales import CONTENT_OVERRIDES, DEFAULT_LOCALE, LOCALE_NAME, merge, one_line, read_yaml, replace_words
+from .locales import (
+    BASE_LOCALES,
+    CONTENT_OVERRIDES,
+    DEFAULT_LOCALE,
+    LOCALE_NAME,
+    base_of,
+    fallback_locale,
+    is_base,
+    language_of,
+    locale_order,
+    merge,
+    one_line,
+    read_yaml,
+    replace_words,
+)
 from .routine import Routine, parse_routine
 
 if TYPE_CHECKING:
@@ -170,7 +184,8 @@ class LocaleContent:
 
 
 class Content:
-    """All locales; a request in an unknown locale gets the default locale's content."""
+    """All locales; a request in an unknown locale gets its language's base (es-AR: es-US), or
+    the default locale's content for a language the skill doesn't speak (locales.fallback_locale)."""
 
     def __init__(self, locales: dict[str, LocaleContent]):
         self.locales = locales
@@ -181,7 +196,7 @@ class Content:
         return cls({locale: LocaleContent(locale, data) for locale, data in locales.items()})
 
     def for_locale(self, locale: str | None) -> LocaleContent:
-        return self.locales.get(locale or DEFAULT_LOCALE) or self.locales[DEFAULT_LOCALE]
+        return self.locales[fallback_locale(locale, self.locales)]
 
 
 def _topic(topic_id: str, raw: dict[str, Any], causes: tuple[Cause, ...]) -> Topic:
@@ -206,7 +221,7 @@ def _topic(topic_id: str, raw: dict[str, Any], causes: tuple[Cause, ...]) -> Top
 
 
 def load_content(content_dir: Path) -> Content:
-    """Load and validate every locale: en-US in full, the others as en-US plus their overrides."""
+    """Load and validate every locale: each base in full, the others as their base plus their overrides."""
     return Content.from_data(read_locales(content_dir))
 
 
@@ -220,26 +235,48 @@ def read_locales(content_dir: Path) -> dict[str, dict[str, Any]]:
 
 def collect_locales(content_dir: Path) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """The locales that are valid, and the problems of those that aren't (a tool reports both;
-    the server refuses to start on any problem). Nothing is valid when en-US isn't."""
+    the server refuses to start on any problem). Nothing is valid when en-US isn't; a locale
+    whose base is invalid is not checked further (the base's problems say why)."""
     content_dir = Path(content_dir)
-    base_dir = content_dir / DEFAULT_LOCALE
-    if not base_dir.is_dir():
-        return {}, [f"{base_dir}: missing: the default locale's content directory"]
-    try:
-        base = load_locale_data(base_dir)
-    except ContentError as exc:
-        return {}, exc.problems
-    locales, problems = {DEFAULT_LOCALE: base}, []
-    for locale_dir in sorted(p for p in content_dir.iterdir() if p.is_dir() and p.name != DEFAULT_LOCALE):
+    default_dir = content_dir / DEFAULT_LOCALE
+    if not default_dir.is_dir():
+        return {}, [f"{default_dir}: missing: the default locale's content directory"]
+    dirs = sorted((p for p in content_dir.iterdir() if p.is_dir()), key=lambda p: locale_order(p.name))
+    bases: dict[str, dict[str, Any]] = {}
+    problems: list[str] = []
+    for base_dir in (p for p in dirs if is_base(p.name)):
         try:
-            locales[locale_dir.name] = load_overlay(base, base_dir, locale_dir)
+            bases[base_dir.name] = load_locale_data(base_dir)
         except ContentError as exc:
+            if base_dir.name == DEFAULT_LOCALE:
+                return {}, exc.problems
             problems += exc.problems
-    return locales, problems
+    locales = dict(bases)
+    for locale_dir in (p for p in dirs if not is_base(p.name)):
+        base = base_of(locale_dir.name)
+        if base is None or not (content_dir / base).is_dir():
+            problems.append(_no_base(content_dir, locale_dir, base))
+        elif base in bases:
+            try:
+                locales[locale_dir.name] = load_overlay(bases[base], content_dir / base, locale_dir, base)
+            except ContentError as exc:
+                problems += exc.problems
+    return {locale: locales[locale] for locale in sorted(locales, key=lambda name: (name != DEFAULT_LOCALE, name))}, problems
+
+
+def _no_base(content_dir: Path, locale_dir: Path, base: str | None) -> str:
+    """A locale directory with no base to build it from: an unknown language, or its base missing."""
+    if not LOCALE_NAME.match(locale_dir.name):
+        return f"{locale_dir}: (directory): not a locale name like en-GB"
+    if base is None:
+        bases = ", ".join(sorted(BASE_LOCALES.values()))
+        return (f"{locale_dir}: (directory): no base locale for the language {language_of(locale_dir.name)!r} "
+                f"(the bases are {bases}: skill/conversation/locales.py BASE_LOCALES)")
+    return f"{content_dir / base}: missing: {locale_dir.name} is {base} plus {locale_dir / CONTENT_OVERRIDES}"
 
 
 def load_locale_data(locale_dir: Path) -> dict[str, Any]:
-    """Read one locale's YAML files into {file stem: data} and validate the whole."""
+    """Read one base locale's YAML files into {file stem: data} and validate the whole."""
     import yaml
 
     data: dict[str, Any] = {}
@@ -252,17 +289,30 @@ def load_locale_data(locale_dir: Path) -> dict[str, Any]:
     if problems:
         raise ContentError(problems)
     problems = validate_locale_data(data, locale_dir)
+    problems += [f"{locale_dir / (stem + '.yaml')}: meta.review: {problem}" for stem in sorted(data)
+                 if isinstance(data[stem], dict) and (problem := _review_problem(data[stem].get("meta"), locale_dir.name))]
     if problems:
         raise ContentError(problems)
     return data
 
 
-def load_overlay(base: dict[str, Any], base_dir: Path, locale_dir: Path) -> dict[str, Any]:
-    """en-US content with one locale's overrides.yaml applied, validated like en-US itself."""
+# Languages whose files predate the `review` field; every file of any other language names what
+# was checked and when (an independent reading is part of adding a language).
+REVIEW_OPTIONAL = frozenset({"en"})
+
+
+def _review_problem(meta: Any, locale: str) -> str | None:
+    if language_of(locale) in REVIEW_OPTIONAL or (isinstance(meta, dict) and meta.get("review")):
+        return None
+    return f"missing: every {language_of(locale)} content file says what was checked, against what, and when"
+
+
+def load_overlay(base: dict[str, Any], base_dir: Path, locale_dir: Path, base_locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
+    """A base locale's content with one locale's overrides.yaml applied, validated like the base itself."""
     path = locale_dir / CONTENT_OVERRIDES
-    overlay = _read_overlay(path, locale_dir)
+    overlay = _read_overlay(path, locale_dir, base_locale)
     merged, found = merge(base, {k: v for k, v in overlay.items() if k in _schema()["properties"]},
-                          open_tables=OPEN_TABLES)
+                          open_tables=OPEN_TABLES, base_name=base_locale)
     merged, unused = replace_words(merged, overlay.get("words", {}))
     problems = [f"{path}: {key}: {problem}" for key, problem in [*found, *unused]]
     if problems:
@@ -273,11 +323,11 @@ def load_overlay(base: dict[str, Any], base_dir: Path, locale_dir: Path) -> dict
     return merged
 
 
-# Per-locale tables: an override may add keys en-US doesn't have (a second emergency number).
+# Per-locale tables: an override may add keys its base doesn't have (a second emergency number).
 OPEN_TABLES = frozenset({("common", "locale"), ("common", "pronounce")})
 
 
-def _read_overlay(path: Path, locale_dir: Path) -> dict[str, Any]:
+def _read_overlay(path: Path, locale_dir: Path, base_locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
     """The overrides file, checked for its own shape: meta, words, and content file names."""
     import yaml
 
@@ -288,19 +338,19 @@ def _read_overlay(path: Path, locale_dir: Path) -> dict[str, Any]:
     if strays:
         problems.append(f"{locale_dir}: (directory): only {CONTENT_OVERRIDES} is read here; not read: {strays}")
     if not path.is_file():
-        problems.append(f"{path}: (file): missing: a locale other than en-US is en-US plus this file")
+        problems.append(f"{path}: (file): missing: a locale other than {base_locale} is {base_locale} plus this file")
         raise ContentError(problems)
     try:
         overlay = read_yaml(path) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ContentError([*problems, f"{path}: (file): not valid YAML: {one_line(exc)}"]) from exc
-    problems += _overlay_shape_problems(overlay, path)
+    problems += _overlay_shape_problems(overlay, path, base_locale)
     if problems:
         raise ContentError(problems)
     return overlay
 
 
-def _overlay_shape_problems(overlay: Any, path: Path) -> list[str]:
+def _overlay_shape_problems(overlay: Any, path: Path, base_locale: str = DEFAULT_LOCALE) -> list[str]:
     import jsonschema
 
     if not isinstance(overlay, dict):
@@ -310,9 +360,12 @@ def _overlay_shape_problems(overlay: Any, path: Path) -> list[str]:
                 for key in overlay if key not in files | {"meta", "words"}]
     meta_errors = jsonschema.Draft202012Validator(_schema()["$defs"]["meta"]).iter_errors(overlay.get("meta"))
     problems += [f"{path}: meta: {one_line(error.message)}" for error in meta_errors]
+    review = _review_problem(overlay.get("meta"), path.parent.name)
+    if review and not any(p.startswith(f"{path}: meta:") for p in problems):
+        problems.append(f"{path}: meta.review: {review}")
     words = overlay.get("words", {})
     if not isinstance(words, dict) or not all(isinstance(k, str) and isinstance(v, str) and v for k, v in words.items()):
-        problems.append(f"{path}: words: expected a mapping of en-US word -> this locale's word")
+        problems.append(f"{path}: words: expected a mapping of {base_locale} word -> this locale's word")
     return problems
 
 
@@ -325,7 +378,7 @@ def _in_directory(locale_dir: Path) -> Locate:
 
 
 def _overlay_locator(base_dir: Path, path: Path, overlay: dict[str, Any]) -> Locate:
-    """A problem in merged content is the override's when the override set that key, else en-US's."""
+    """A problem in merged content is the override's when the override set that key, else its base's."""
     in_base = _in_directory(base_dir)
 
     def locate(stem: str, key: str) -> str:

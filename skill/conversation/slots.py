@@ -7,24 +7,29 @@ the same words work whether or not the platform resolved them.
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 from ask_sdk_model import Intent, Slot
 from ask_sdk_model.slu.entityresolution import StatusCode
 
-from .locales import load_models
+from .locales import fallback_locale, load_models
 
 MAX_HEARD_CHARS = 60
 
 
 class SlotCatalog:
-    """Synonym -> value id, per slot type, read from an interaction model file."""
+    """Synonym -> value id, per slot type, read from an interaction model file.
+
+    Words are matched as the model spells them (lower case); failing that, without accents
+    ("si" for "sí", "cafe" for "café"), but only where that spelling names one value id."""
 
     def __init__(self, types: dict[str, dict[str, str]], slot_types: dict[tuple[str, str], str] | None = None,
                  intents: frozenset[str] = frozenset()):
         self.types = types
         self.slot_types = slot_types or {}
         self.intents = intents  # every intent the model names, with or without slots
+        self.unaccented = {name: _unaccented_lookup(lookup) for name, lookup in types.items()}
 
     @classmethod
     def from_model_data(cls, model: dict) -> SlotCatalog:
@@ -49,7 +54,10 @@ class SlotCatalog:
         return self.slot_types.get((intent_name, slot_name))
 
     def lookup(self, slot_type: str, heard: str) -> str | None:
-        return self.types.get(slot_type, {}).get(_normal(heard))
+        found = self.types.get(slot_type, {}).get(_normal(heard))
+        if found is None and slot_type in self.unaccented:
+            found = self.unaccented[slot_type].get(_unaccented(heard))
+        return found
 
     def for_locale(self, locale: str | None) -> SlotCatalog:
         """A lone catalog serves every locale (SlotCatalogs holds one per locale)."""
@@ -58,7 +66,8 @@ class SlotCatalog:
 
 class SlotCatalogs:
     """One SlotCatalog per locale: en-GB's synonyms differ from en-US's. A request in a locale
-    without a model gets en-US's catalog, as it gets en-US's content."""
+    without a model gets its language's base catalog (es-AR: es-US's), else en-US's, as it gets
+    that content."""
 
     def __init__(self, by_locale: dict[str, SlotCatalog], default_locale: str = "en-US"):
         if default_locale not in by_locale:
@@ -77,7 +86,9 @@ class SlotCatalogs:
         return cls.from_models(load_models(model_dir))
 
     def for_locale(self, locale: str | None) -> SlotCatalog:
-        return self.by_locale.get(locale or self.default_locale) or self.by_locale[self.default_locale]
+        """The locale's own catalog, else its language's base (es-AR: es-US), else en-US's."""
+        chosen = fallback_locale(locale or self.default_locale, self.by_locale)
+        return self.by_locale.get(chosen) or self.by_locale[self.default_locale]
 
     @property
     def intents(self) -> frozenset[str]:
@@ -97,6 +108,42 @@ def load_catalogs(model_dir: Path) -> SlotCatalogs:
 
 def _normal(text: str) -> str:
     return " ".join(text.lower().replace(".", " ").split())
+
+
+def _unaccented(text: str) -> str:
+    """The lookup key without accents or Spanish opening marks: "¿Sí?" and "si?" alike."""
+    return _normal(fold(text).replace("¿", " ").replace("¡", " "))
+
+
+def _unaccented_lookup(lookup: dict[str, str]) -> dict[str, str]:
+    """Unaccented synonym -> value id, for the spellings that name one value id only."""
+    ids: dict[str, set[str]] = {}
+    for word, value_id in lookup.items():
+        ids.setdefault(_unaccented(word), set()).add(value_id)
+    return {word: found.pop() for word, found in ids.items() if len(found) == 1}
+
+
+# --------------------------------------------------------------------------- languages
+
+ENGLISH, SPANISH = "en", "es"
+# Accented letters -> the same letter without its accent, one character for one, so a folded
+# text keeps every position of the original (the chat matches folded words and sends the words
+# as typed). Upper and lower case; "ñ" too, since a keyboard without it types "n".
+_FOLD = str.maketrans("áàâäãåéèêëíìîïóòôöõúùûüñçýÿÁÀÂÄÃÅÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÑÇÝ",
+                      "aaaaaaeeeeiiiiooooouuuuncyyAAAAAAEEEEIIIIOOOOOUUUUNCY")
+
+
+def words_language(locale: str | None) -> str:
+    """The language whose word rules (numbers, durations, times, built-in phrases) apply:
+    SPANISH for es-US, es-MX, es-ES (any "es-..."), ENGLISH for every other locale and for none,
+    as a locale the skill has no words for is answered in en-US (locales.fallback_locale)."""
+    return SPANISH if isinstance(locale, str) and locale.lower().split("-")[0] == SPANISH else ENGLISH
+
+
+def fold(text: str) -> str:
+    """Accents off ("qué" -> "que", "mañana" -> "manana"), after composing decomposed letters
+    (NFC), so "que" and "qué" compare equal. English text is left as it is."""
+    return unicodedata.normalize("NFC", text).translate(_FOLD)
 
 
 def slot_of(intent: Intent | None, name: str) -> Slot | None:
@@ -132,9 +179,10 @@ def resolved_id(slot: Slot | None, slot_type: str, catalog: SlotCatalog) -> str 
     return catalog.lookup(slot_type, heard) if heard else None
 
 
-def number_value(slot: Slot | None) -> int | None:
+def number_value(slot: Slot | None, locale: str | None = None) -> int | None:
     """An AMAZON.NUMBER slot as an int: Alexa sends digits ("4"), other clients may send
-    words ("four", "fourth"); "?" and empty values are None."""
+    words ("four", "fourth"; in Spanish "cuatro", "cuarto", "paso cuatro", "el cuarto paso");
+    "?" and empty values are None. Without a locale, English words and then Spanish ones."""
     heard = heard_value(slot)
     if heard is None:
         return None
@@ -142,7 +190,24 @@ def number_value(slot: Slot | None) -> int | None:
     digits = whole_number(word)
     if digits is not None:
         return digits
-    return _ORDINALS.get(word) or _WHOLE_NUMBERS.get(word)
+    language = words_language(locale) if locale else None
+    if language != SPANISH:
+        found = _ORDINALS.get(word) or _WHOLE_NUMBERS.get(word)
+        if found is not None or language == ENGLISH:
+            return found
+    return _spanish_number(heard)
+
+
+def _spanish_number(heard: str) -> int | None:
+    """"cuatro", "cuarto", "la cuarta", "paso 4", "el paso cuatro", "cuarto paso" -> 4."""
+    words = [w for w in re.sub(r"[^a-z0-9 ]", " ", fold(heard).lower()).split() if w not in _ES_NUMBER_FILLERS]
+    if len(words) != 1:
+        return None
+    digits = whole_number(words[0])
+    if digits is not None:
+        return digits
+    found = _ES_ORDINALS.get(words[0])
+    return found if found is not None else _ES_WHOLE_NUMBERS.get(words[0])
 
 
 def whole_number(text: str) -> int | None:
@@ -158,6 +223,17 @@ _WHOLE_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6
                   "nine": 9, "ten": 10, "zero": 0}
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
              "eighth": 8, "ninth": 9, "tenth": 10}
+# Spanish, unaccented (see fold). "el último" is no number: the routine's length is not known here.
+_ES_WHOLE_NUMBERS = {"cero": 0, "un": 1, "uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
+                     "siete": 7, "ocho": 8, "nueve": 9, "diez": 10, "once": 11, "doce": 12, "trece": 13, "catorce": 14,
+                     "quince": 15, "dieciseis": 16, "diecisiete": 17, "dieciocho": 18, "diecinueve": 19, "veinte": 20}
+_ES_ORDINALS = {
+    **{word + ending: number for word, number in (
+        ("primer", 1), ("segund", 2), ("tercer", 3), ("cuart", 4), ("quint", 5), ("sext", 6), ("septim", 7),
+        ("setim", 7), ("octav", 8), ("noven", 9), ("decim", 10)) for ending in ("o", "a")},
+    "primer": 1, "tercer": 3,
+}
+_ES_NUMBER_FILLERS = {"paso", "pasos", "el", "la", "al", "a", "del", "de", "numero"}
 
 
 # --------------------------------------------------------------------------- durations
@@ -182,16 +258,23 @@ _SINCE = {"yesterday": 1, "today": 0.5, "this morning": 0.5, "last night": 1, "l
           "last month": 30, "last year": 365, "the weekend": 3, "last weekend": 5}
 
 
-def parse_duration_days(text: str | None) -> float | None:
+def parse_duration_days(text: str | None, locale: str | None = None) -> float | None:
     """Days from an AMAZON.DURATION value (ISO-8601, "P3W") or from the spoken words
-    ("about three weeks", "a few days", "since last month"); None when it can't be read."""
+    ("about three weeks", "a few days", "since last month"; in Spanish "unas tres semanas",
+    "hace dos meses", "desde ayer"); None when it can't be read. Without a locale, English
+    words and then Spanish ones."""
     if not text or not text.strip():
         return None
     text = text.strip()
     iso = _ISO_DURATION.match(text.upper() if text[:1] in "pP" else text)
     if iso and any(iso.groupdict().values()):
         return _iso_days(iso.groupdict())
-    return _spoken_days(text.lower())
+    language = words_language(locale) if locale else None
+    if language != SPANISH:
+        days = _spoken_days(text.lower())
+        if days is not None or language == ENGLISH:
+            return days
+    return _spanish_days(text)
 
 
 def _iso_days(parts: dict[str, str | None]) -> float | None:
@@ -237,6 +320,57 @@ def _count_before(words: list[str]) -> float | None:
             continue
         if word in _SPOKEN_NUMBERS:
             return _SPOKEN_NUMBERS[word]
+        number = _number(word)
+        if number is not None:
+            return number
+    return None
+
+
+# Spanish, unaccented (see fold): "hace tres semanas", "unos días", "un par de meses", "desde ayer".
+_ES_SPOKEN_NUMBERS = {
+    "un": 1, "una": 1, "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8,
+    "nueve": 9, "diez": 10, "once": 11, "doce": 12, "quince": 15, "veinte": 20, "treinta": 30, "par": 2,
+    "unos": 3, "unas": 3, "algunos": 3, "algunas": 3, "pocos": 3, "pocas": 3, "cuantos": 3, "cuantas": 3,
+    "varios": 4, "varias": 4, "medio": 0.5, "media": 0.5,
+}
+_ES_SPOKEN_UNITS = {
+    "dia": 1, "dias": 1, "noche": 1, "noches": 1, "semana": 7, "semanas": 7, "quincena": 14, "quincenas": 14,
+    "mes": 30, "meses": 30, "ano": 365, "anos": 365,
+}
+_ES_SINCE = dict(sorted({
+    "ayer": 1, "anteayer": 2, "antier": 2, "hoy": 0.5, "esta manana": 0.5, "anoche": 1, "la semana pasada": 7,
+    "el mes pasado": 30, "el ano pasado": 365, "el fin de semana": 3, "el finde": 3, "el fin de semana pasado": 5,
+}.items(), key=lambda item: -len(item[0])))  # the longest first: "el fin de semana pasado" before its start
+_ES_COUNT_FILLERS = {"de", "del", "como", "casi", "mas", "alrededor", "aproximadamente", "hace", "desde", "ya",
+                     "durante", "por", "lo", "menos", "o", "poco"}
+
+
+def _spanish_days(text: str) -> float | None:
+    text = re.sub(r"[^a-z0-9. ]", " ", fold(text).lower())
+    text = " ".join(text.split())
+    for phrase, days in _ES_SINCE.items():
+        if re.search(rf"\bdesde {phrase}\b|^{phrase}$", text):
+            return days
+    words = text.split()
+    for index, word in enumerate(words):
+        unit = _ES_SPOKEN_UNITS.get(word)
+        if unit is None:
+            continue
+        count = _spanish_count_before(words[:index])
+        days = (count if count is not None else 1) * unit
+        if words[index + 1:index + 3] in (["y", "media"], ["y", "medio"]):  # "una semana y media"
+            days += unit / 2
+        return days
+    return None
+
+
+def _spanish_count_before(words: list[str]) -> float | None:
+    """The quantity right before a unit: "tres", "3", "un par de", "unos", "medio"."""
+    for word in reversed(words[-3:]):
+        if word in _ES_COUNT_FILLERS:
+            continue
+        if word in _ES_SPOKEN_NUMBERS:
+            return _ES_SPOKEN_NUMBERS[word]
         number = _number(word)
         if number is not None:
             return number

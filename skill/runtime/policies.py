@@ -6,15 +6,20 @@ manifest at their own host. Each page is one self-contained HTML document: no sc
 image or stylesheet from anywhere else (the Content-Security-Policy says so to the browser), and
 every text escaped, so content cannot inject markup. `backtwitch package` writes the same pages
 to files for a host of the operator's choice (a Lambda skill has no web origin of its own).
+
+The default locale's pages are /privacy and /terms, and every locale of its language (en-GB,
+en-AU...) links those. A locale of another language has its own, in its words, under its name:
+/es-US/privacy, /es-MX/terms (``page_path``).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from html import escape
 
 from flask import Blueprint, Response
 
 from ..conversation.content import Content, LocaleContent
+from ..conversation.locales import DEFAULT_LOCALE, language_of
 
 PAGES = ("privacy", "terms")
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
@@ -38,13 +43,27 @@ def _text(text: str) -> str:
     return escape(text, quote=False)
 
 
+def page_path(locale: str, page: str) -> str:
+    """Where a locale's page is served (and written, plus ".html"): "privacy" for the default
+    locale's language, "es-US/privacy" for a locale of any other language."""
+    return page if language_of(locale) == language_of(DEFAULT_LOCALE) else f"{locale}/{page}"
+
+
+def page_locales(locales: Iterable[str]) -> list[str]:
+    """The locales with pages of their own: the default, then every locale of another language."""
+    default_language = language_of(DEFAULT_LOCALE)
+    return [DEFAULT_LOCALE, *sorted(locale for locale in set(locales) if language_of(locale) != default_language)]
+
+
 def policy_blueprint(content: Content) -> Blueprint:
-    """The two pages in the default locale, rendered once: content never changes while serving."""
+    """The two pages in the default locale at /privacy and /terms, and in each locale of another
+    language under its name; rendered once: content never changes while serving."""
     blueprint = Blueprint("policies", __name__)
-    default = content.for_locale(None)
-    for page in PAGES:
-        body = policy_html(default, page)
-        blueprint.add_url_rule(f"/{page}", page, _page(body), methods=["GET"])
+    for locale in page_locales(content.locales):
+        for page in PAGES:
+            path = page_path(locale, page)
+            body = policy_html(content.for_locale(locale), page)
+            blueprint.add_url_rule(f"/{path}", path.replace("/", "_"), _page(body), methods=["GET"])
     return blueprint
 
 

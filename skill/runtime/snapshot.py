@@ -18,17 +18,21 @@ from typing import Any
 
 from ..config import ConfigError
 from ..conversation.content import SCHEMA_PATH, read_locales
-from ..conversation.locales import MODEL_OVERRIDES, load_models
+from ..conversation.locales import BASE_LOCALES, DEFAULT_LOCALE, MODEL_OVERRIDES, load_models
 
 FORMAT = 1
 REBUILD = "rebuild it: backtwitch snapshot --out PATH (or unset SKILL_WORDS_SNAPSHOT)"
 
 
 def source_files(content_dir: Path, model_dir: Path) -> list[Path]:
-    """Everything the words are made from: the content, the hand-kept model and its locale
-    overrides, and the content schema that decides what is valid."""
+    """Everything the words are made from: the content, each language's hand-kept base model
+    (en-US.json, es-US.json, ...) and the locale overrides, and the content schema that decides
+    what is valid. Another language's base that doesn't exist is left out (load_models says so);
+    en-US.json is always a source."""
     content = sorted(Path(content_dir).rglob("*.yaml"))
-    models = [Path(model_dir) / "en-US.json", *sorted((Path(model_dir) / MODEL_OVERRIDES).glob("*.yaml"))]
+    bases = sorted(Path(model_dir) / f"{base}.json" for base in set(BASE_LOCALES.values()))
+    models = [*(path for path in bases if path.is_file() or path.stem == DEFAULT_LOCALE),
+              *sorted((Path(model_dir) / MODEL_OVERRIDES).glob("*.yaml"))]
     return [*content, *models, SCHEMA_PATH]
 
 

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from xml.sax.saxutils import unescape
 
-from ..conversation.locales import DEFAULT_LOCALE
+from ..conversation.locales import DEFAULT_LOCALE, language_of
 from .devtools.alexa import LocalAlexa
 from .devtools.conversation import USER_EVENT, Exchange
 from .devtools.local_skill import LocalAlexaApi, local_skill
@@ -52,6 +52,9 @@ TOUCH = re.compile(r"touch\s+(\S.*)", re.IGNORECASE)
 API_FAILS = re.compile(r"\(alexa apis answer ([1-5]\d\d)\)")
 API_WORKS = "(alexa apis work)"
 ROW = "        "  # a screen's rows, under its "[screen: kind]" line
+# What the chat suggests saying first, per language: opening the skill, and a one-shot question.
+TRY = {"en": ("open {name}", "ask {name} why is my back twitching"),
+       "es": ("abre {name}", "pregúntale a {name} por qué me tiembla la espalda")}
 
 
 # --------------------------------------------------------------------------- what a listener gets
@@ -221,13 +224,25 @@ def show(said: Exchange, effects: Effects, out: TextIO) -> None:
         print("      [microphone open]" if said.microphone_open else "      [microphone closed]", file=out)
 
 
+# espeak-ng's voice for each locale: American or British English, Latin American Spanish or
+# Spain's (es-419 and es are espeak-ng's own names); a locale not listed gets its language's first.
+ESPEAK_VOICES = {"en-US": "en-us", "en-CA": "en-us", "es-US": "es-419", "es-MX": "es-419", "es-ES": "es"}
+ESPEAK_LANGUAGE_VOICES = {"en": "en-gb", "es": "es-419"}
+
+
+def espeak_voice(locale: str) -> str:
+    """The espeak-ng voice that reads `locale`'s replies (British English for other English
+    locales, as before; Latin American Spanish for a Spanish locale other than Spain's)."""
+    return ESPEAK_VOICES.get(locale) or ESPEAK_LANGUAGE_VOICES.get(language_of(locale), "en-gb")
+
+
 class Speaker:
     """Reads replies aloud with espeak-ng when it is installed; otherwise says so once."""
 
     def __init__(self, locale: str, out: TextIO, which: Callable[[str], str | None] = shutil.which,
                  run: Callable[..., Any] = subprocess.run):
         self.program = which("espeak-ng")
-        self.voice = "en-us" if locale in ("en-US", "en-CA") else "en-gb"
+        self.voice = espeak_voice(locale)
         self.run = run
         if self.program is None:
             print("(--speak: espeak-ng is not installed, so replies are only printed)", file=out)
@@ -298,8 +313,9 @@ def repl(alexa: LocalAlexa, api: LocalAlexaApi, speaker: Speaker | None, read: C
          out: TextIO | None = None) -> int:
     """Type, hear, repeat. Ctrl-D (or Ctrl-C) leaves."""
     out = out or sys.stdout
-    print(f"Offline chat with {alexa.invocation} ({alexa.locale}). Try 'open {alexa.invocation}' or "
-          f"'ask {alexa.invocation} why is my back twitching'. (silence) = say nothing, (new visit) = come back "
+    opening, one_shot = TRY.get(language_of(alexa.locale), TRY["en"])
+    print(f"Offline chat with {alexa.invocation} ({alexa.locale}). Try '{opening.format(name=alexa.invocation)}' or "
+          f"'{one_shot.format(name=alexa.invocation)}'. (silence) = say nothing, (new visit) = come back "
           "later, " + ("touch LABEL = press a button on the screen, " if alexa.draws_screens else "")
           + "Ctrl-D = quit.", file=out)
     while True:

@@ -44,7 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     validate.set_defaults(run=lambda a: validate_command(*_sources(a)))
 
     chat = commands.add_parser("chat", help="talk to the skill offline, or play transcripts that check it")
-    chat.add_argument("--locale", help="en-US (default), en-GB, en-CA, en-AU or en-IN; overrides a script's @locale")
+    chat.add_argument("--locale", help="en-US (default), en-GB, en-CA, en-AU, en-IN, es-US, es-MX or es-ES; "
+                                       "overrides a script's @locale")
     chat.add_argument("--script", type=Path, action="append", default=[], metavar="FILE",
                       help="play this transcript and check its expectations (repeatable); exit 1 on a failure")
     chat.add_argument("--speak", action="store_true", help="read replies aloud with espeak-ng, when installed")

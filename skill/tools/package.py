@@ -9,9 +9,11 @@ skill.json comes from the store listing in content (name, summary, description w
 disclaimer, example phrases, keywords, per locale), the endpoint given on the command line (an
 HTTPS URL or a Lambda ARN), the policy URLs (the endpoint's host serves /privacy and /terms), and
 what the code needs (the timers and reminders permissions, the SKILL_DISABLED event, the
-CanFulfillIntentRequest and APL interfaces); each locale's model is en-US.json or the model
-generated from its overrides. `validate_project` reads the written files back, so it checks
-exactly what `ask deploy --target skill-metadata` would upload.
+CanFulfillIntentRequest and APL interfaces); each locale's model is its language's base model
+(en-US.json, es-US.json) or the model generated from its overrides. A locale of another language
+than the default's links policy pages in its own words (/es-US/privacy; runtime/policies.py).
+`validate_project` reads the written files back, so it checks exactly what `ask deploy --target
+skill-metadata` would upload.
 """
 from __future__ import annotations
 
@@ -26,8 +28,8 @@ from urllib.parse import urlsplit
 
 from ..conversation.alexa_api import REMINDERS_SCOPE, TIMERS_SCOPE
 from ..conversation.content import LocaleContent, read_locales
-from ..conversation.locales import DEFAULT_LOCALE, LOCALE_NAME, ModelError, language_model, load_models
-from ..runtime.policies import PAGES, policy_html
+from ..conversation.locales import DEFAULT_LOCALE, LOCALE_NAME, ModelError, language_model, language_of, load_models
+from ..runtime.policies import PAGES, page_locales, page_path, policy_html
 from .validation.model import example_phrase_problems, model_problems
 
 CATEGORY = "HEALTH_AND_FITNESS"
@@ -51,9 +53,11 @@ VIEWPORTS = (
 )
 # handlers/routine.py sets the heat-or-cold timer; handlers/reminders.py the habit reminders.
 PERMISSIONS = {TIMERS_SCOPE: "the relief routine's timer", REMINDERS_SCOPE: "the habit reminders"}
-DISCLAIMER_WORDS = "not medical advice"
+# The words of the health disclaimer each language's listing description must hold.
+DISCLAIMER_WORDS = {"en": "not medical advice", "es": "consejo médico"}
 # Where each locale's listing is offered; Alexa's en-AU model also serves New Zealand.
-COUNTRIES = {"en-US": ["US"], "en-GB": ["GB"], "en-CA": ["CA"], "en-AU": ["AU", "NZ"], "en-IN": ["IN"]}
+COUNTRIES = {"en-US": ["US"], "en-GB": ["GB"], "en-CA": ["CA"], "en-AU": ["AU", "NZ"], "en-IN": ["IN"],
+             "es-US": ["US"], "es-MX": ["MX"], "es-ES": ["ES"]}
 MODELS_DIR = Path("interactionModels") / "custom"
 SKILL_PACKAGE = "skill-package"
 POLICIES_DIR = "policies"
@@ -133,11 +137,13 @@ class Target:
             return {"uri": self.lambda_arn}
         return {"uri": str(self.endpoint), "sslCertificateType": self.certificate_type or "Trusted"}
 
-    def policy_urls(self) -> dict[str, str]:
-        """privacyAndCompliance.locales.<locale>: the given URLs, else the endpoint host's pages."""
+    def policy_urls(self, locale: str = DEFAULT_LOCALE) -> dict[str, str]:
+        """privacyAndCompliance.locales.<locale>: the given URLs (for every locale), else the
+        endpoint host's pages for that locale (/privacy, or /es-US/privacy in another language)."""
         origin = ("{0.scheme}://{0.netloc}".format(urlsplit(self.endpoint)) if self.endpoint
                   else str(self.policy_host or "").rstrip("/"))
-        return {"privacyPolicyUrl": self.privacy_url or f"{origin}/privacy", "termsOfUseUrl": self.terms_url or f"{origin}/terms"}
+        return {"privacyPolicyUrl": self.privacy_url or f"{origin}/{page_path(locale, 'privacy')}",
+                "termsOfUseUrl": self.terms_url or f"{origin}/{page_path(locale, 'terms')}"}
 
 
 def build_package(content_dir: Path, model_dir: Path, target: Target, out: Path) -> Path:
@@ -151,7 +157,7 @@ def build_package(content_dir: Path, model_dir: Path, target: Target, out: Path)
     except ModelError as exc:
         raise PackageError(exc.problems) from exc
     contents = {locale: LocaleContent(locale, data) for locale, data in read_locales(content_dir).items()}
-    _write(Path(out), skill_manifest(contents, models, target), models, contents[DEFAULT_LOCALE], target.skill_id)
+    _write(Path(out), skill_manifest(contents, models, target), models, contents, target.skill_id)
     problems = validate_project(Path(out))
     if problems:
         raise PackageError(problems)
@@ -169,10 +175,13 @@ def summary(out: Path, target: Target) -> list[str]:
     skill_id = deployed_skill(out)
     skill = skill_id or "none given (--skill-id): ask deploy creates a new one and keeps its id in .ask/ask-states.json"
     icons = " and ".join(f"{size}x{size}" for size in ICONS.values())
+    in_other_languages = [f"{locale} (in its language): {own['privacyPolicyUrl']}; {own['termsOfUseUrl']}"
+                          for locale in page_locales(locales)[1:] if (own := target.policy_urls(locale)) != urls]
     return [f"wrote {out}: ask-resources.json, {SKILL_PACKAGE}/ (skill.json, {MODELS_DIR.as_posix()}/ for {', '.join(locales)}, "
             f"{IMAGES_DIR.as_posix()}/ icons {icons}), {POLICIES_DIR}/; package checks: ok",
             f"endpoint: {where}",
             f"privacy policy: {urls['privacyPolicyUrl']}; terms of use: {urls['termsOfUseUrl']}",
+            *in_other_languages,
             f"skill: {skill}",
             *_example_host_note(urls),
             f"deploy it: cd {out} && {DEPLOY}"]
@@ -232,7 +241,7 @@ def skill_manifest(contents: dict[str, LocaleContent], models: dict[str, dict[st
                 "category": CATEGORY,
                 "distributionMode": "PUBLIC",
             },
-            "privacyAndCompliance": _privacy(locales, target.policy_urls()),
+            "privacyAndCompliance": _privacy({locale: target.policy_urls(locale) for locale in locales}),
             "apis": {"custom": {"endpoint": endpoint_json, "interfaces": _interfaces()}},
             "permissions": [{"name": scope} for scope in PERMISSIONS],
             "events": {"endpoint": endpoint_json, "subscriptions": [{"eventName": name} for name in EVENTS]},
@@ -265,21 +274,21 @@ def _icon_name(size: int) -> str:
     return f"icon-{size}.png"
 
 
-def _privacy(locales: list[str], urls: dict[str, str]) -> dict[str, Any]:
+def _privacy(urls: dict[str, dict[str, str]]) -> dict[str, Any]:
     """Nothing personal or health-related is collected: only whether the disclaimer was heard and
     where the relief routine got to (README; the privacy page says so). The answers COMPLIANCE
-    requires, and every locale's listing links the same two policy pages."""
+    requires, and each locale's listing links the two policy pages in its language."""
     return {
         "allowsPurchases": False,
         "usesPersonalInfo": False,
         "isExportCompliant": True,
         "containsAds": False,
         **{key: wanted for key, (wanted, _) in COMPLIANCE.items()},
-        "locales": {locale: dict(urls) for locale in locales},
+        "locales": {locale: dict(locale_urls) for locale, locale_urls in urls.items()},
     }
 
 
-def _write(out: Path, manifest: dict[str, Any], models: dict[str, dict[str, Any]], default: LocaleContent,
+def _write(out: Path, manifest: dict[str, Any], models: dict[str, dict[str, Any]], contents: dict[str, LocaleContent],
            skill_id: str | None) -> None:
     """Everything generated is replaced; .ask/ (the ASK CLI's record of the skill it deploys to and
     what it last uploaded) is kept, so a later package without --skill-id updates the same skill."""
@@ -297,8 +306,11 @@ def _write(out: Path, manifest: dict[str, Any], models: dict[str, dict[str, Any]
 
     for size in ICONS.values():
         (package / IMAGES_DIR / _icon_name(size)).write_bytes(icon_png(size))
-    for page in PAGES:
-        (out / POLICIES_DIR / f"{page}.html").write_text(policy_html(default, page), encoding="utf-8")
+    for locale in page_locales(locale for locale in models if locale in contents):
+        for page in PAGES:
+            path = out / POLICIES_DIR / f"{page_path(locale, page)}.html"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(policy_html(contents[locale], page), encoding="utf-8")
     if skill_id is not None and deployed_skill(out) != skill_id:
         # A state for another skill goes: its deploy hash would make ask deploy skip this one's upload.
         (out / ".ask").mkdir(exist_ok=True)
@@ -438,7 +450,7 @@ def _locale_problems(skill_json: Path, manifest: dict[str, Any], models: dict[st
     policies = ((manifest.get("privacyAndCompliance") or {}).get("locales")) or {}
     for locale in sorted(set(listings) & set(models)):
         key = f"manifest.publishingInformation.locales.{locale}"
-        problems += [f"{skill_json}: {key}.{p}" for p in _listing_problems(listings[locale], models[locale])]
+        problems += [f"{skill_json}: {key}.{p}" for p in _listing_problems(listings[locale], models[locale], locale)]
         problems += [f"{skill_json}: {key}.{p}" for p in _icon_problems(listings[locale], package_dir)]
         problems += [f"{skill_json}: manifest.privacyAndCompliance.locales.{locale}.{p}"
                      for p in _policy_problems(policies.get(locale))]
@@ -489,14 +501,15 @@ def _png_size(path: Path) -> tuple[int, int] | None:
     return width, height
 
 
-def _listing_problems(listing: dict[str, Any], model: dict[str, Any]) -> list[str]:
+def _listing_problems(listing: dict[str, Any], model: dict[str, Any], locale: str = DEFAULT_LOCALE) -> list[str]:
     problems = [f"{field}: missing or empty" for field in ("name", "summary", "description") if not listing.get(field)]
-    if DISCLAIMER_WORDS not in (listing.get("description") or "").lower():
-        problems.append(f"description: lacks the health disclaimer ('{DISCLAIMER_WORDS}')")
+    disclaimer = DISCLAIMER_WORDS.get(language_of(locale), DISCLAIMER_WORDS[language_of(DEFAULT_LOCALE)])
+    if disclaimer not in (listing.get("description") or "").lower():
+        problems.append(f"description: lacks the health disclaimer ('{disclaimer}')")
     phrases = listing.get("examplePhrases") or []
     if not 1 <= len(phrases) <= 3:
         problems.append(f"examplePhrases: give one to three, got {len(phrases)}")
-    problems += [f"examplePhrases: {p}" for p in example_phrase_problems(phrases, model)]
+    problems += [f"examplePhrases: {p}" for p in example_phrase_problems(phrases, model, locale)]
     if not listing.get("keywords"):
         problems.append("keywords: missing or empty")
     return problems

@@ -13,6 +13,10 @@ time zone.
 
 Nothing is stored by the skill: the API's list is the only record, and a reminder is recognised
 as a habit's by the words it says (each habit's ``says`` text).
+
+Times are said by language rules here (``said_time``): "7 PM" in English; in Spanish the hour in
+words with its article and part of the day, "las siete de la tarde", "la una y media de la
+tarde", so the content writes "a {time}", "entre {start} y {end}", "a {times}" around them.
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..content import LocaleContent, Text
+from ..slots import SPANISH, words_language
 
 WEEKDAYS = "MO,TU,WE,TH,FR"
 HOURLY, TIMES, DAILY = "hourly", "times", "daily"
@@ -210,8 +215,12 @@ def schedule_of(reminder: dict[str, Any]) -> Schedule | None:
 # --------------------------------------------------------------------------- words
 
 
-def said_time(at: time) -> str:
-    """A time as Alexa says it in English: "7 PM", "7:30 AM", "noon"."""
+def said_time(at: time, locale: str = "en-US") -> str:
+    """A time as Alexa says it in the locale's language: "7 PM", "7:30 AM", "noon"; in Spanish
+    "las siete de la tarde", "la una y media de la tarde", "las doce del mediodía" (see
+    ``spanish_time``)."""
+    if words_language(locale) == SPANISH:
+        return spanish_time(at)
     if at == time(12):
         return "noon"
     hour = at.hour % 12 or 12
@@ -219,10 +228,56 @@ def said_time(at: time) -> str:
     return f"{hour} {suffix}" if at.minute == 0 else f"{hour}:{at.minute:02d} {suffix}"
 
 
+_ES_HOURS = ("doce", "una", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez", "once")
+_ES_UNITS = ("", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez", "once", "doce",
+             "trece", "catorce", "quince", "dieciséis", "diecisiete", "dieciocho", "diecinueve", "veinte", "veintiuno",
+             "veintidós", "veintitrés", "veinticuatro", "veinticinco", "veintiséis", "veintisiete", "veintiocho",
+             "veintinueve")
+_ES_TENS = {3: "treinta", 4: "cuarenta", 5: "cincuenta"}
+
+
+def spanish_time(at: time) -> str:
+    """A clock time as said in Spanish on a 12-hour clock, in words so every es voice reads it
+    the same: the article ("la una", "las siete"), the minutes ("y cuarto", "y media", "y diez",
+    "y cuarenta y cinco") and the part of the day (madrugada 1-5, mañana 6-11, mediodía at 12
+    sharp, tarde 12:01-19:59, noche 20-24: "las doce de la noche" is midnight)."""
+    hour = at.hour % 12
+    words = f"{'la' if hour == 1 else 'las'} {_ES_HOURS[hour]}"
+    if at.minute:
+        words += f" y {_spanish_minutes(at.minute)}"
+    if at.hour == 0 or at.hour >= 20:
+        part = "de la noche"
+    elif at.hour <= 5:
+        part = "de la madrugada"
+    elif at.hour <= 11:
+        part = "de la mañana"
+    elif at.hour == 12 and not at.minute:
+        part = "del mediodía"
+    else:
+        part = "de la tarde"
+    return f"{words} {part}"
+
+
+def _spanish_minutes(minute: int) -> str:
+    if minute == 15:
+        return "cuarto"
+    if minute == 30:
+        return "media"
+    if minute < 30:
+        return _ES_UNITS[minute]
+    tens, units = divmod(minute, 10)
+    return _ES_TENS[tens] + (f" y {_ES_UNITS[units]}" if units else "")
+
+
 def listed(items: list[str], and_word: str = "and") -> str:
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} {and_word} {items[-1]}"
+
+
+def and_word(locale: str) -> str:
+    """The word before a list's last item."""
+    return "y" if words_language(locale) == SPANISH else "and"
 
 
 def phrase(content: LocaleContent, key: str, **values: object) -> str:
@@ -232,31 +287,41 @@ def phrase(content: LocaleContent, key: str, **values: object) -> str:
 
 def confirm_question(content: LocaleContent, habit: Habit, schedule: Schedule) -> str:
     """"Shall I remind you ... every hour between 9 and 5 on weekdays?" and its kin."""
+    locale = content.locale
     if habit.kind == HOURLY:
-        return phrase(content, "confirm_hourly", **hours_words(schedule))
+        return phrase(content, "confirm_hourly", **hours_words(schedule, locale))
     if habit.kind == TIMES:
-        return phrase(content, "confirm_times", times=times_words(schedule))
-    return phrase(content, "confirm_daily", habit=habit.name, time=said_time(time(schedule.hours[0], schedule.minute)))
+        return phrase(content, "confirm_times", times=times_words(schedule, locale))
+    return phrase(content, "confirm_daily", habit=habit.name,
+                  time=said_time(time(schedule.hours[0], schedule.minute), locale))
 
 
-def hours_words(schedule: Schedule) -> dict[str, str]:
-    """The sitting hours around an hourly schedule, with AM or PM so the question says exactly
-    what will be set: breaks at 10 to 16 mean "between 9 AM and 5 PM"."""
-    return {"start": said_time(time(schedule.hours[0] - 1)), "end": said_time(time((schedule.hours[-1] + 1) % 24))}
+def hours_words(schedule: Schedule, locale: str = "en-US") -> dict[str, str]:
+    """The sitting hours around an hourly schedule, with AM or PM (in Spanish the part of the
+    day) so the question says exactly what will be set: breaks at 10 to 16 mean "between 9 AM
+    and 5 PM"."""
+    return {"start": said_time(time(schedule.hours[0] - 1), locale),
+            "end": said_time(time((schedule.hours[-1] + 1) % 24), locale)}
 
 
-def times_words(schedule: Schedule) -> str:
-    return listed([said_time(time(hour, schedule.minute)) for hour in schedule.hours])
+def times_words(schedule: Schedule, locale: str = "en-US") -> str:
+    return listed([said_time(time(hour, schedule.minute), locale) for hour in schedule.hours], and_word(locale))
+
+
+_NOTHING = {SPANISH: "nada"}
 
 
 def describe(content: LocaleContent, reminder: dict[str, Any], known: dict[str, Habit]) -> str:
     """One reminder from the API as a list item: the habit and when, or the words it says."""
+    locale = content.locale
     habit, schedule = habit_of(reminder, known), schedule_of(reminder)
     if habit is None or schedule is None:
-        return phrase(content, "list_item_other", words=spoken_text(reminder) or "nothing")
+        nothing = _NOTHING.get(words_language(locale), "nothing")
+        return phrase(content, "list_item_other", words=spoken_text(reminder) or nothing)
     name = habit.name.capitalize()
     if habit.kind == HOURLY:
-        return phrase(content, "list_item_hourly", habit=habit.name, **hours_words(schedule))
+        return phrase(content, "list_item_hourly", habit=habit.name, **hours_words(schedule, locale))
     if len(schedule.hours) > 1:
-        return phrase(content, "list_item_times", habit=name, times=times_words(schedule))
-    return phrase(content, "list_item_daily", habit=name, time=said_time(time(schedule.hours[0], schedule.minute)))
+        return phrase(content, "list_item_times", habit=name, times=times_words(schedule, locale))
+    return phrase(content, "list_item_daily", habit=name,
+                  time=said_time(time(schedule.hours[0], schedule.minute), locale))

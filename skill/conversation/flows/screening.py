@@ -284,9 +284,13 @@ def appointment_notes(content: LocaleContent, state: ScreeningState, findings: l
 
 
 def answer_text(screening: Screening, answer: Any) -> str:
-    """An answer as said and written: \"yes\", \"not sure\", \"21 days\"."""
+    """An answer as said and written, in the locale's words: \"yes\", \"not sure\", \"21 days\"."""
     if isinstance(answer, (int, float)) and not isinstance(answer, bool):
-        return f"{answer:g} days" if answer >= 1 else "under a day"
+        if answer < 1:
+            return str(screening.texts["duration_under_a_day"])
+        if answer == 1:
+            return str(screening.texts["duration_one_day"])
+        return str(screening.texts["duration_days"]).replace("{number}", f"{answer:g}")
     if answer == UNKNOWN:
         return screening.answer_words[UNSURE]
     return screening.answer_words.get(str(answer), "-")

@@ -469,14 +469,14 @@ class ChangeReminderHandler(ReminderHandler):
             if at is None:
                 return self.ask(rt, habit, TIME_SLOT, rt.phrase("change_needs_time"), rt.phrase("ask_time_reprompt"))
             schedule = flow.daily_schedule(at)
-            words = rt.phrase("changed_daily", habit=habit.name, time=flow.said_time(at))
+            words = rt.phrase("changed_daily", habit=habit.name, time=flow.said_time(at, rt.content.locale))
         else:
             start, end = rt.heard_time(FROM_SLOT), rt.heard_time(TO_SLOT)
             hours = flow.hourly_schedule(*flow.sitting_hours(start, end, habit)) if start or end else None
             if hours is None:
                 return self.ask(rt, habit, FROM_SLOT, rt.phrase("ask_hours"), rt.phrase("ask_hours_reprompt"))
             schedule = hours
-            words = rt.phrase("changed_hourly", **flow.hours_words(schedule))
+            words = rt.phrase("changed_hourly", **flow.hours_words(schedule, rt.content.locale))
         access = api_access(rt.envelope)
         if access is None:
             raise AlexaApiError("the request carries no apiEndpoint or apiAccessToken")

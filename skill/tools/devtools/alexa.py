@@ -11,7 +11,6 @@ from Amazon, so the real verification, routing and rendering all run.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,12 +19,9 @@ from ...conversation.alexa_api import REMINDERS_SCOPE, TIMERS_SCOPE
 from ...conversation.locales import language_model
 from .conversation import Conversation, Exchange
 from .pki import LocalPKI
-from .understanding import Elicitation, Heard, SlotFill, Understanding
+from .understanding import Elicitation, Heard, SlotFill, Understanding, invocation_parts
 
 Post = Callable[[bytes, dict[str, str]], tuple[int, dict[str, Any]]]
-LAUNCH_WORDS = r"open|launch|start|begin|load|run|play|use|talk to"
-ONE_SHOT_WORDS = r"ask|tell"
-ONE_SHOT_JOINERS = r"to|about|for|if|whether"
 APL_INTERFACE = "Alexa.Presentation.APL"
 # What Alexa's voice permission question asks for each scope: "may Back Twitch Helper set timers?".
 PERMISSION_WORDS = {TIMERS_SCOPE: "set timers", REMINDERS_SCOPE: "set reminders"}
@@ -51,7 +47,7 @@ class LocalAlexa:
         self.conversation = Conversation(lambda body: post(body, self.pki.signed_headers(body)), user_id, locale, skill_id,
                                          device)
         self.conversation.api_endpoint = api_endpoint
-        self.understanding = Understanding(model)
+        self.understanding = Understanding(model, locale)
         self.dialog_intents = {i["name"] for i in model["interactionModel"].get("dialog", {}).get("intents", [])}
         self.session: Session | None = None
         self.permission_token: str | None = None  # an AskFor is waiting for the person's yes or no
@@ -127,14 +123,9 @@ class LocalAlexa:
     # -- routing -----------------------------------------------------------------------------
 
     def _invocation(self, utterance: str) -> tuple[bool, str | None]:
-        """(is a launch phrase, the request words of a one-shot) for this skill's invocation name."""
-        text = " ".join(re.sub(r"[^a-z' ]", " ", utterance.lower()).split())
-        text = re.sub(r"^alexa ", "", text)
-        name = re.escape(self.invocation)
-        if re.fullmatch(rf"(?:{LAUNCH_WORDS}) (?:the )?{name}(?: skill)?", text):
-            return True, None
-        one_shot = re.fullmatch(rf"(?:{ONE_SHOT_WORDS}) {name} (?:(?:{ONE_SHOT_JOINERS}) )?(?P<rest>.+)", text)
-        return False, one_shot.group("rest") if one_shot else None
+        """(is a launch phrase, the request words of a one-shot) for this skill's invocation name,
+        in the locale's language ("open ...", "abre ...")."""
+        return invocation_parts(utterance, self.invocation, self.understanding.language)
 
     def _name_free(self, utterance: str) -> Exchange:
         """No session and no name: ask the skill whether it can take this, then maybe send it."""

@@ -27,7 +27,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from ...config import REPO_ROOT, Config
 from ...conversation.alexa_api import REMINDERS_PATH, TIMERS_PATH
-from ...conversation.locales import DEFAULT_LOCALE, load_models
+from ...conversation.locales import DEFAULT_LOCALE, fallback_locale, load_models
 from ...runtime.app import create_app
 from .alexa import LocalAlexa
 from .pki import CERT_URL, LocalPKI
@@ -212,7 +212,7 @@ def local_skill(locale: str = DEFAULT_LOCALE, content_dir: Path | None = None, m
             return response.status_code, response.get_json(silent=True) or {}
 
         with api:
-            model = models.get(locale) or models[DEFAULT_LOCALE]
+            model = models[fallback_locale(locale, models)]
             yield LocalAlexa(post, pki, model, locale, LOCAL_SKILL_ID, user_id, api.endpoint, device), api
 
 

@@ -17,16 +17,23 @@ Alexa's built-in intents. It is deliberately simpler than Alexa, in one predicta
    one-slot samples against the words with a known slot value replaced by its {slot};
 6. while eliciting, the whole reply as the elicited slot's raw words;
 7. AMAZON.FallbackIntent.
+
+Words are compared without accents ("que" matches a sample's "qué", "si" the value "sí"), and
+sent as typed. The locale picks the language of the built-in phrases and of the spoken forms of
+numbers, durations and times (English for en-*, Spanish for es-*); without one, the language the
+model's samples are written in.
 """
 from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ...conversation.locales import intents_of, slot_types_of, words_of
+from ...conversation.slots import ENGLISH, SPANISH, fold, words_language
 from .spoken import duration_value, number_value, time_value
 
 NEAR_MATCH_CUTOFF = 0.8  # for the words as typed
@@ -48,6 +55,36 @@ BUILT_IN_PHRASES: dict[str, tuple[str, ...]] = {
     "AMAZON.MoreIntent": ("more", "tell me more"),
     "AMAZON.NavigateHomeIntent": ("home", "go home", "main menu"),
 }
+# The same for Spanish, in the forms people use with Alexa: the familiar commands Amazon's own
+# examples use ("repite") and the usted ones ("repita"), since the skill says usted.
+SPANISH_BUILT_IN_PHRASES: dict[str, tuple[str, ...]] = {
+    "AMAZON.YesIntent": ("sí", "sí por favor", "claro", "claro que sí", "por supuesto", "vale", "de acuerdo",
+                         "está bien", "bueno", "okey", "ok", "dale", "adelante", "sí claro", "órale", "va"),
+    "AMAZON.NoIntent": ("no", "no gracias", "ahora no", "no por ahora", "para nada", "mejor no", "no quiero",
+                        "de ninguna manera"),
+    "AMAZON.StopIntent": ("para", "pare", "detente", "deténgase", "basta", "alto", "salir", "sal", "adiós",
+                          "hasta luego", "eso es todo", "cállate", "silencio", "termina", "terminar", "apágate"),
+    "AMAZON.CancelIntent": ("cancela", "cancele", "cancelar", "cancela eso", "olvídalo", "olvídelo", "déjalo",
+                            "no importa"),
+    "AMAZON.HelpIntent": ("ayuda", "ayúdame", "ayúdeme", "necesito ayuda", "qué puedo decir"),
+    "AMAZON.RepeatIntent": ("repite", "repita", "repítelo", "repítalo", "otra vez", "dilo otra vez", "dígalo otra vez",
+                            "qué dijiste", "qué dijo", "cómo", "perdón", "de nuevo"),
+    "AMAZON.NextIntent": ("siguiente", "el siguiente", "próximo", "salta", "sáltalo", "omitir"),
+    "AMAZON.PreviousIntent": ("anterior", "el anterior", "atrás", "regresa", "regrese", "vuelve atrás",
+                              "vuelva atrás"),
+    "AMAZON.PauseIntent": ("pausa", "pon pausa", "espera", "espere", "un momento"),
+    "AMAZON.ResumeIntent": ("continúa", "continúe", "continuar", "sigue", "siga", "reanuda", "reanude"),
+    "AMAZON.StartOverIntent": ("empieza de nuevo", "empiece de nuevo", "vuelve a empezar", "vuelva a empezar",
+                               "desde el principio", "reinicia", "comienza de nuevo"),
+    "AMAZON.MoreIntent": ("más", "dime más", "dígame más", "cuéntame más", "cuénteme más"),
+    "AMAZON.NavigateHomeIntent": ("inicio", "ve al inicio", "vaya al inicio", "menú principal"),
+}
+BUILT_IN_PHRASES_BY_LANGUAGE = {ENGLISH: BUILT_IN_PHRASES, SPANISH: SPANISH_BUILT_IN_PHRASES}
+
+
+def built_in_phrases(language: str) -> dict[str, tuple[str, ...]]:
+    """What people say for Alexa's built-in intents in `language` (ENGLISH or SPANISH)."""
+    return BUILT_IN_PHRASES_BY_LANGUAGE.get(language, BUILT_IN_PHRASES)
 
 
 @dataclass(frozen=True)
@@ -78,10 +115,11 @@ class Heard:
 @dataclass(frozen=True)
 class Sample:
     intent: str
-    text: str
-    pattern: re.Pattern[str]
+    text: str  # as normal() gives it, accents kept
+    pattern: re.Pattern[str]  # matches the folded words (no accents)
     slots: tuple[str, ...]
     literal_words: int
+    key: str = ""  # the text folded: what typed words are compared with
 
 
 @dataclass(frozen=True)
@@ -94,23 +132,46 @@ class Elicitation:
 
 SPELLED_LETTER = re.compile(r"(?<![a-z])([a-z])\.\s?(?=[a-z]\.)")
 LAST_SPELLED_LETTER = re.compile(r"(?<![a-z])([a-z])\.(?![a-z])")
-NOT_A_WORD = re.compile(r"[^a-z0-9' ]")
+# Letters with accents (Latin-1's lower-case letters: "á", "ñ", "ü"...) are letters too; other
+# characters, "¿" and "¡" among them, are spaces. No other scripts' digits: "٣" is not a number here.
+NOT_A_WORD = re.compile(r"[^a-z0-9' \u00df-\u00f6\u00f8-\u00ff]")
 SLOT_REFERENCE_PART = re.compile(r"(\{\w+\})")
+# Words that tell the language of a model's samples (unaccented), when no locale is given.
+LANGUAGE_MARKERS = {
+    ENGLISH: frozenset("the is my what it how i to and why do can you of".split()),
+    SPANISH: frozenset("que el la los las es mi por de una un y se lo como me esta".split()),
+}
 
 
 def normal(text: str) -> str:
-    """Lower case, spelled abbreviations joined ("a. l. s." -> "als"), punctuation as spaces.
+    """Lower case, spelled abbreviations joined ("a. l. s." -> "als"), punctuation as spaces,
+    accents kept ("¿Qué?" -> "qué"; `fold` takes them off for comparing).
     (Patterns compiled once: the NLU evaluation normalises a few hundred thousand strings.)"""
-    text = text.lower().replace("\u2019", "'")
+    text = unicodedata.normalize("NFC", text).lower().replace("\u2019", "'")
     text = SPELLED_LETTER.sub(r"\1", text)
     text = LAST_SPELLED_LETTER.sub(r"\1", text)
     return " ".join(NOT_A_WORD.sub(" ", text).split())
 
 
+def model_language(model: dict[str, Any]) -> str:
+    """The language a model's samples are written in: SPANISH when more of their words are
+    Spanish function words than English ones, else ENGLISH."""
+    counts = dict.fromkeys(LANGUAGE_MARKERS, 0)
+    for intent in intents_of(model).values():
+        for sample in intent.get("samples", []):
+            for word in fold(sample.lower()).split():
+                for language, markers in LANGUAGE_MARKERS.items():
+                    counts[language] += word in markers
+    return SPANISH if counts[SPANISH] > counts[ENGLISH] else ENGLISH
+
+
 class Understanding:
     """Intent and slot recognition for one locale's interaction model."""
 
-    def __init__(self, model: dict[str, Any]):
+    def __init__(self, model: dict[str, Any], locale: str | None = None):
+        self.locale = locale
+        self.language = words_language(locale) if locale else model_language(model)
+        self.spoken_locale = locale or ("es-US" if self.language == SPANISH else "en-US")
         self.intents = intents_of(model)
         self.slot_types = {name: {slot["name"]: slot["type"] for slot in intent.get("slots", [])}
                            for name, intent in self.intents.items()}
@@ -121,18 +182,19 @@ class Understanding:
         self.slot_samples = {(name, slot["name"]): [_sample(name, normal_sample(text)) for text in slot["samples"]]
                              for name, intent in self.intents.items() for slot in intent.get("slots", [])
                              if slot.get("samples")}
-        self.literal = {sample.text: sample for sample in self.samples if not sample.slots}
-        self.one_slot = {sample.text: sample for sample in self.samples if len(sample.slots) == 1}
+        self.literal = {sample.key: sample for sample in self.samples if not sample.slots}
+        self.one_slot = {sample.key: sample for sample in self.samples if len(sample.slots) == 1}
 
     def _compile(self) -> Iterator[Sample]:
+        phrases_of = built_in_phrases(self.language)
         for name, intent in self.intents.items():
-            phrases = [*intent.get("samples", []), *BUILT_IN_PHRASES.get(name, ())]
+            phrases = [*intent.get("samples", []), *phrases_of.get(name, ())]
             for text in dict.fromkeys(normal_sample(p) for p in phrases):
                 yield _sample(name, text)
 
     def understand(self, utterance: str, elicit: Elicitation | None = None) -> Heard:
         """The intent and slots Alexa would send for `utterance` (see the module docstring)."""
-        text = normal(utterance)
+        text = Typed(normal(utterance))
         if not text:
             return self._fallback()
         steps = (
@@ -151,7 +213,7 @@ class Understanding:
 
     # -- the steps ------------------------------------------------------------------------
 
-    def _elicited(self, text: str, elicit: Elicitation | None, strict: bool) -> Heard | None:
+    def _elicited(self, text: Typed, elicit: Elicitation | None, strict: bool) -> Heard | None:
         if elicit is None or elicit.intent not in self.intents:
             return None
         if not strict:
@@ -166,11 +228,11 @@ class Understanding:
                     return Heard(heard.intent, heard.slots, "elicited slot", sample.text)
         return None
 
-    def _exact(self, text: str) -> Heard | None:
-        sample = self.literal.get(text)
+    def _exact(self, text: Typed) -> Heard | None:
+        sample = self.literal.get(text.key)
         return Heard(sample.intent, {}, "sample", sample.text) if sample else None
 
-    def _with_slots(self, text: str, strict: bool) -> Heard | None:
+    def _with_slots(self, text: Typed, strict: bool) -> Heard | None:
         candidates = [s for s in self.samples if s.slots and (strict or s.literal_words)]
         for sample in sorted(candidates, key=lambda s: -s.literal_words):
             heard = self._match(sample, text, strict)
@@ -178,10 +240,10 @@ class Understanding:
                 return heard
         return None
 
-    def _near(self, text: str) -> Heard | None:
+    def _near(self, text: Typed) -> Heard | None:
         """The most similar sample: literal ones as typed, one-slot ones with a known value as {slot}."""
         best: tuple[float, Heard] | None = None
-        for candidate, fill in [(text, None), *self._skeletons(text)]:
+        for candidate, fill in [(text.key, None), *self._skeletons(text)]:
             pool = self.literal if fill is None else self.one_slot
             cutoff = NEAR_MATCH_CUTOFF if fill is None else SKELETON_CUTOFF
             for match in difflib.get_close_matches(candidate, list(pool), n=1, cutoff=cutoff):
@@ -190,33 +252,35 @@ class Understanding:
                     continue
                 score = difflib.SequenceMatcher(None, candidate, match).ratio()
                 if best is None or score > best[0]:
-                    best = (score, Heard(sample.intent, {fill.name: fill} if fill else {}, "near match", match))
+                    best = (score, Heard(sample.intent, {fill.name: fill} if fill else {}, "near match", sample.text))
         return best[1] if best else None
 
-    def _skeletons(self, text: str) -> Iterator[tuple[str, SlotFill]]:
-        """The words with one known custom slot value replaced by each slot of that type."""
-        padded = f" {text} "
+    def _skeletons(self, text: Typed) -> Iterator[tuple[str, SlotFill]]:
+        """The words (folded) with one known custom slot value replaced by each slot of that type;
+        the slot holds the value's words as typed."""
+        padded = f" {text.key} "
         for slot_name, slot_type in self.custom_slots.items():
             found = [word for word in self.values.get(slot_type, {}) if f" {word} " in padded]
             for word in found:
                 if any(word != longer and f" {word} " in f" {longer} " for longer in found):
                     continue  # "sure" inside "not sure": only the whole value is a value
                 value_id, value_name = self.values[slot_type][word]
+                at = padded.index(f" {word} ")
                 skeleton = padded.replace(f" {word} ", f" {{{slot_name}}} ", 1).strip()
-                yield skeleton, SlotFill(slot_name, word, slot_type, value_id, value_name)
+                yield skeleton, SlotFill(slot_name, text[at:at + len(word)], slot_type, value_id, value_name)
 
     def _fallback(self) -> Heard:
         return Heard("AMAZON.FallbackIntent", {}, "no match")
 
     # -- matching one sample ---------------------------------------------------------------
 
-    def _match(self, sample: Sample, text: str, strict: bool) -> Heard | None:
-        match = sample.pattern.fullmatch(text)
+    def _match(self, sample: Sample, text: Typed, strict: bool) -> Heard | None:
+        match = sample.pattern.fullmatch(text.key)
         if match is None:
             return None
         slots = {}
         for name in sample.slots:
-            slot = self._fill(sample.intent, name, match.group(name), strict)
+            slot = self._fill(sample.intent, name, text[match.start(name):match.end(name)], strict)
             if slot is None:
                 return None
             slots[name] = slot
@@ -228,18 +292,19 @@ class Understanding:
         slot_type = self.slot_types[intent].get(name)
         if slot_type is None:
             return None
+        words = str(words)
         if slot_type == "AMAZON.NUMBER":
-            value = number_value(words)
+            value = number_value(words, self.spoken_locale)
             return SlotFill(name, value or "?", slot_type) if value or not strict else None
         if slot_type == "AMAZON.DURATION":
-            value = duration_value(words)
+            value = duration_value(words, self.spoken_locale)
             return SlotFill(name, value or words, slot_type) if value or not strict else None
         if slot_type == "AMAZON.TIME":
-            value = time_value(words)
+            value = time_value(words, self.spoken_locale)
             return SlotFill(name, value or words, slot_type) if value or elicited else None
         if slot_type.startswith("AMAZON."):
             return SlotFill(name, words, slot_type)
-        known = self.values.get(slot_type, {}).get(words)
+        known = self.values.get(slot_type, {}).get(fold(words))
         if known is None:
             return None if strict else SlotFill(name, words, slot_type)
         return SlotFill(name, words, slot_type, value_id=known[0], value_name=known[1])
@@ -251,10 +316,23 @@ def normal_sample(sample: str) -> str:
     return " ".join(" ".join(part.split()) if SLOT_REFERENCE.fullmatch(part) else normal(part) for part in parts).strip()
 
 
+class Typed(str):
+    """Typed words after normal(), accents kept, with `key`, the same words folded (no accents):
+    one character for one, so a match in `key` is the same stretch of the words as typed."""
+
+    key: str
+
+    def __new__(cls, text: str) -> Typed:
+        typed = super().__new__(cls, text)
+        typed.key = fold(text)
+        return typed
+
+
 def _sample(intent: str, text: str) -> Sample:
     slots: list[str] = []
     pieces = []
-    for token in text.split(" "):
+    key = fold(text)
+    for token in key.split(" "):
         reference = SLOT_REFERENCE.fullmatch(token)
         if reference:
             slots.append(reference.group(1))
@@ -262,7 +340,7 @@ def _sample(intent: str, text: str) -> Sample:
         else:
             pieces.append(re.escape(token))
     literal_words = len(text.split(" ")) - len(slots)
-    return Sample(intent, text, re.compile(" ".join(pieces)), tuple(slots), literal_words)
+    return Sample(intent, text, re.compile(" ".join(pieces)), tuple(slots), literal_words, key)
 
 
 def _value_lookup(types: dict[str, dict[str, Any]]) -> dict[str, dict[str, tuple[str, str]]]:
@@ -273,5 +351,57 @@ def _value_lookup(types: dict[str, dict[str, Any]]) -> dict[str, dict[str, tuple
         for value in slot_type.get("values", []):
             value_id = value.get("id") or value["name"]["value"]
             for word in words_of(value):
-                table.setdefault(normal(word), (value_id, value["name"]["value"]))
+                table.setdefault(fold(normal(word)), (value_id, value["name"]["value"]))
     return lookup
+
+
+# --------------------------------------------------------------------------- the skill's name
+
+# How people open a skill or ask it something in one go, per language (after "alexa"). English
+# as the chat has always read it (devtools/alexa.py); Spanish: "abre ...", "pídele a ... que ...",
+# "pregúntale a ... si ...", "dile a ... que ...", "usa ... para ...".
+LAUNCH_WORDS = {
+    ENGLISH: r"open|launch|start|begin|load|run|play|use|talk to",
+    SPANISH: r"abre|abra|abrir|inicia|inicie|iniciar|empieza|empiece|comienza|comience|lanza|ejecuta|usa|use|activa|"
+             r"active|arranca|pon|habla con|hable con|hablar con|quiero hablar con",
+}
+ONE_SHOT_WORDS = {
+    ENGLISH: r"ask|tell",
+    SPANISH: r"pide a|pídele a|pidele a|pida a|pídale a|pidale a|pregunta a|pregúntale a|preguntale a|pregunte a|"
+             r"pregúntele a|preguntele a|dile a|di a|dígale a|digale a|usa|use",
+}
+ONE_SHOT_JOINERS = {
+    ENGLISH: r"to|about|for|if|whether",
+    SPANISH: r"que|si|sobre|acerca de|para|por",
+}
+
+
+def invocation_parts(utterance: str, invocation: str, language: str = ENGLISH) -> tuple[bool, str | None]:
+    """(is a launch phrase, the request words of a one-shot) for a skill's invocation name.
+
+    Spanish is compared without accents; a joiner is dropped ("pídele a ... que me ayude" ->
+    "me ayude") except a question word ("pregúntale a ... qué es la ela" keeps "qué es la ela",
+    and "por qué" stays whole)."""
+    if language != SPANISH:
+        text = " ".join(re.sub(r"[^a-z' ]", " ", utterance.lower()).split())
+        text = re.sub(r"^alexa ", "", text)
+        name = re.escape(invocation)
+        if re.fullmatch(rf"(?:{LAUNCH_WORDS[ENGLISH]}) (?:the )?{name}(?: skill)?", text):
+            return True, None
+        one_shot = re.fullmatch(rf"(?:{ONE_SHOT_WORDS[ENGLISH]}) {name} (?:(?:{ONE_SHOT_JOINERS[ENGLISH]}) )?(?P<rest>.+)",
+                                text)
+        return False, one_shot.group("rest") if one_shot else None
+    typed = Typed(re.sub(r"^alexa ", "", normal(utterance)))
+    name = re.escape(fold(normal(invocation)))
+    launch, one_shot_words, joiners = (fold(words) for words in (
+        LAUNCH_WORDS[SPANISH], ONE_SHOT_WORDS[SPANISH], ONE_SHOT_JOINERS[SPANISH]))
+    if re.fullmatch(rf"(?:{launch}) (?:(?:la |el )?(?:skill|habilidad) )?{name}", typed.key):
+        return True, None
+    found = re.fullmatch(rf"(?:{one_shot_words}) {name} (?:(?P<joiner>{joiners}) )?(?P<rest>.+)", typed.key)
+    if found is None:
+        return False, None
+    joiner = found.group("joiner")
+    said = typed[found.start("joiner"):found.end("joiner")] if joiner else ""
+    if joiner and (said != joiner or (joiner == "por" and found.group("rest").split()[0] == "que")):
+        return False, typed[found.start("joiner"):]  # "qué ...", "por qué ...": part of the question
+    return False, typed[found.start("rest"):]

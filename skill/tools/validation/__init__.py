@@ -3,8 +3,9 @@ without Alexa, in one report whose lines each name the file, the key and the pro
 
 Order matters only for readability: content against its schema, every locale's model against
 the platform rules (model.py), model/handlers/content agreement (consistency.py), then every
-text rendered and checked (speech.py). A problem in en-US is reported once, not again for
-every locale generated from it.
+text rendered and checked (speech.py). A problem in a base locale (en-US, es-US) is reported
+once, at the base, not again for every locale generated from it; each locale's own problems are
+reported against its override file.
 """
 from __future__ import annotations
 
@@ -13,7 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from ...conversation.content import LocaleContent, collect_locales, iter_texts
-from ...conversation.locales import DEFAULT_LOCALE, ModelError, Problem, iter_samples, load_model, model_locales, model_source
+from ...conversation.locales import (
+    ModelError,
+    Problem,
+    base_of,
+    is_base,
+    iter_samples,
+    load_model,
+    locale_order,
+    model_locales,
+    model_source,
+    stray_models,
+)
 from ...conversation.reply import to_ssml
 from . import apl_check, consistency
 from .model import example_phrase_problems, model_problems
@@ -63,7 +75,7 @@ def validate_repository(content_dir: Path, model_dir: Path, render: Render = to_
         _speech(contents, Path(content_dir), render, report)
         _screens(contents, Path(content_dir), report)
         _content_and_models(contents, models, Path(content_dir), Path(model_dir), report)
-    report.locales = sorted(set(contents) | set(models), key=lambda locale: (locale != DEFAULT_LOCALE, locale))
+    report.locales = sorted(set(contents) | set(models), key=locale_order)
     return report
 
 
@@ -76,6 +88,8 @@ def _contents(content_dir: Path, report: Report) -> dict[str, dict[str, Any]]:
 
 
 def _models(model_dir: Path, report: Report) -> dict[str, dict[str, Any]]:
+    for problem in stray_models(model_dir):
+        report.add(problem)
     models = {}
     for locale in model_locales(model_dir):
         try:
@@ -87,48 +101,51 @@ def _models(model_dir: Path, report: Report) -> dict[str, dict[str, Any]]:
 
 
 def _model_rules(models: dict[str, dict[str, Any]], model_dir: Path, report: Report) -> None:
-    """Platform rules and handler agreement per locale; en-US's problems are not repeated."""
-    reported: set[Problem] = set()
-    for locale, model in _default_first(models):
+    """Platform rules and handler agreement per locale; a base's problems are not repeated for
+    the locales built from it."""
+    reported: set[tuple[str | None, Problem]] = set()
+    for locale, model in _bases_first(models):
         report.samples += sum(1 for _ in iter_samples(model))
         for problem in [*model_problems(model), *consistency.model_checks(model)]:
-            if problem not in reported:
-                reported.add(problem)
+            if (base_of(locale), problem) not in reported:
+                reported.add((base_of(locale), problem))
                 report.add(_line(model_source(model_dir, locale), locale, problem))
 
 
 def _locales_agree(models: dict[str, Any], content_dir: Path, model_dir: Path, report: Report) -> None:
     """Each locale directory in content has a model, and each model a content directory."""
     present = {path.name for path in content_dir.iterdir() if path.is_dir()}
-    for locale in sorted(present - set(model_locales(model_dir))):
+    for locale in sorted(present - set(model_locales(model_dir)), key=locale_order):
         report.add(f"{model_source(model_dir, locale)}: (file): missing: content has locale {locale}, the model doesn't")
-    for locale in sorted(set(model_locales(model_dir)) - present):
-        report.add(f"{content_dir / locale / 'overrides.yaml'}: (file): missing: the model has locale {locale}, content doesn't")
+    for locale in sorted(set(model_locales(model_dir)) - present, key=locale_order):
+        where = content_dir / locale if is_base(locale) else content_dir / locale / "overrides.yaml"
+        report.add(f"{where}: {'(directory)' if is_base(locale) else '(file)'}: missing: the model has locale {locale}, "
+                   "content doesn't")
 
 
 def _speech(contents: dict[str, dict[str, Any]], content_dir: Path, render: Render, report: Report) -> None:
-    """Single texts and composed replies, rendered; a locale repeats none of en-US's problems."""
-    reported: set[tuple[str, str, str]] = set()
-    for locale, data in _default_first(contents):
+    """Single texts and composed replies, rendered; a locale repeats none of its base's problems."""
+    reported: set[tuple[str | None, str, str, str]] = set()
+    for locale, data in _bases_first(contents):
         words = LongestWords(locale, data)
         report.texts += sum(1 for _ in _spoken_texts(data))
         for stem, key, problem in text_problems(data, words, render):
-            if (stem, key, problem) not in reported:
-                reported.add((stem, key, problem))
+            if (base_of(locale), stem, key, problem) not in reported:
+                reported.add((base_of(locale), stem, key, problem))
                 report.add(f"{_content_file(content_dir, locale, stem)}: {_content_key(locale, stem, key)}: {problem}")
         for label, problem in reply_problems(words, render):
-            if ("reply", label, problem) not in reported:
-                reported.add(("reply", label, problem))
+            if (base_of(locale), "reply", label, problem) not in reported:
+                reported.add((base_of(locale), "reply", label, problem))
                 report.add(f"{content_dir / locale}: composed reply {label}: {problem}")
         report.replies += _count_replies(words)
 
 
 def _screens(contents: dict[str, dict[str, Any]], content_dir: Path, report: Report) -> None:
     """Every screen the flows build, per locale: its size, then documents and datasources
-    through apl-suggester in one Node.js run (a locale repeats none of en-US's problems)."""
+    through apl-suggester in one Node.js run (a locale repeats none of its base's problems)."""
     datasources: dict[str, dict[str, Any]] = {}
     built = []
-    for locale, data in _default_first(contents):
+    for locale, data in _bases_first(contents):
         for label, screen in apl_check.screens(LongestWords(locale, data)):
             for problem in apl_check.screen_problems(label, screen):
                 report.add(f"{content_dir / locale}: {problem}")
@@ -149,36 +166,37 @@ def _screens(contents: dict[str, dict[str, Any]], content_dir: Path, report: Rep
 def _content_and_models(contents: dict[str, dict[str, Any]], models: dict[str, dict[str, Any]], content_dir: Path,
                         model_dir: Path, report: Report) -> None:
     """Slot values, topics and screening slots against content; store phrases against samples."""
-    reported: set[Problem] = set()
-    for locale, data in _default_first(contents):
+    reported: set[tuple[str | None, Problem]] = set()
+    for locale, data in _bases_first(contents):
         model = models.get(locale)
         if model is None:
             continue
         for problem in consistency.model_and_content_checks(model, LocaleContent(locale, data)):
-            if problem not in reported:
-                reported.add(problem)
+            if (base_of(locale), problem) not in reported:
+                reported.add((base_of(locale), problem))
                 report.add(_line(model_source(model_dir, locale), locale, problem))
-        for phrase_problem in example_phrase_problems(data["store"]["store"]["example_phrases"], model):
+        for phrase_problem in example_phrase_problems(data["store"]["store"]["example_phrases"], model, locale):
             where = f"{_content_file(content_dir, locale, 'store')}: {_content_key(locale, 'store', 'store.example_phrases')}"
             report.add(f"{where}: {phrase_problem}")
 
 
 def _line(path: Path, locale: str, problem: Problem) -> str:
     key, text = problem
-    where = f"{path}" if locale == DEFAULT_LOCALE else f"{path} ({locale} model)"
+    where = f"{path}" if is_base(locale) else f"{path} ({locale} model)"
     return f"{where}: {key}: {text}"
 
 
 def _content_file(content_dir: Path, locale: str, stem: str) -> Path:
-    return content_dir / locale / (f"{stem}.yaml" if locale == DEFAULT_LOCALE else "overrides.yaml")
+    return content_dir / locale / (f"{stem}.yaml" if is_base(locale) else "overrides.yaml")
 
 
 def _content_key(locale: str, stem: str, key: str) -> str:
-    return key if locale == DEFAULT_LOCALE else f"{stem}.{key} (merged over en-US)"
+    return key if is_base(locale) else f"{stem}.{key} (merged over {base_of(locale)})"
 
 
-def _default_first(by_locale: dict[str, Any]) -> list[tuple[str, Any]]:
-    return sorted(by_locale.items(), key=lambda item: (item[0] != DEFAULT_LOCALE, item[0]))
+def _bases_first(by_locale: dict[str, Any]) -> list[tuple[str, Any]]:
+    """en-US first, then each language's base before the locales built from it."""
+    return sorted(by_locale.items(), key=lambda item: locale_order(item[0]))
 
 
 def _spoken_texts(data: dict[str, Any]) -> list[str]:

@@ -68,6 +68,21 @@ def screening_slots(model: dict[str, Any], content: LocaleContent) -> list[Probl
     return problems
 
 
+def answer_words_resolve(model: dict[str, Any], content: LocaleContent) -> list[Problem]:
+    """The words content uses for an answer (screening.answer_words: said back in a card, sent by
+    a touch on "not sure", put back in a slot) are, in this locale's model, that answer in every
+    answer type the questions use: a "no estoy seguro" button must mean unsure in Spanish too."""
+    catalog = SlotCatalog.from_model_data(model)
+    slot_types = {slot["name"]: slot["type"] for slot in intents_of(model).get("ScreeningIntent", {}).get("slots", [])}
+    types = slot_types_of(model)
+    answer_types = sorted({slot_types[q.slot] for q in content.screening.questions if slot_types.get(q.slot) in types
+                           and ANSWER_IDS <= {value.get("id") for value in types[slot_types[q.slot]].get("values", [])}})
+    return [(f"types.{type_name}.values.{answer}", f"content's answer word {words!r} (screening.answer_words.{answer}) "
+             f"is not a word of this value, so it would not be understood as {answer!r}")
+            for type_name in answer_types for answer, words in content.screening.answer_words.items()
+            if catalog.lookup(type_name, words) != answer]
+
+
 def name_free_decided(model: dict[str, Any]) -> list[Problem]:
     """Every custom intent is deliberately answered name-free or deliberately not."""
     custom = {name for name in intents_of(model) if not name.startswith("AMAZON.")}
@@ -87,4 +102,5 @@ def model_checks(model: dict[str, Any]) -> list[Problem]:
 
 def model_and_content_checks(model: dict[str, Any], content: LocaleContent) -> list[Problem]:
     """The checks that compare one locale's model with its content."""
-    return [*topics_and_intents(model, content), *causes_and_slot_values(model, content), *screening_slots(model, content)]
+    return [*topics_and_intents(model, content), *causes_and_slot_values(model, content), *screening_slots(model, content),
+            *answer_words_resolve(model, content)]

@@ -3,16 +3,24 @@
 Each rule is a function model -> [(key, problem)], so `backtwitch validate`, the tests and the
 package command run the same code, and a broken model is caught before Amazon's model build
 rejects it, or, worse, accepts it and sends people's words to the wrong intent.
+
+A model does not say its language, so the rules know the words of every language the skill
+speaks (English and Spanish): the lower-case letters a sample may use (Spanish adds á é í ó ú ü
+ñ), the launch words an invocation name may not hold, and the negations of the answer types.
+None of one language's additions occurs in the other's models. The store's example phrases are
+checked with the listing's locale, whose launch phrases they must use ("Alexa, open ...",
+"Alexa, abre ...").
 """
 from __future__ import annotations
 
 import re
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
-from ...conversation.locales import Problem, intents_of, language_model, slot_types_of, words_of
+from ...conversation.locales import DEFAULT_LOCALE, Problem, intents_of, language_model, language_of, slot_types_of, words_of
 
 REQUIRED_BUILT_INS = (
     "AMAZON.HelpIntent",
@@ -22,12 +30,17 @@ REQUIRED_BUILT_INS = (
     "AMAZON.FallbackIntent",
 )
 WAKE_WORDS = {"alexa", "amazon", "echo", "computer"}
-LAUNCH_WORDS = {"ask", "tell", "open", "launch", "start", "begin", "load", "run", "resume", "play", "use", "talk", "enable"}
-FORBIDDEN_INVOCATION_WORDS = WAKE_WORDS | LAUNCH_WORDS | {"skill", "app"}
+LAUNCH_WORDS = {"ask", "tell", "open", "launch", "start", "begin", "load", "run", "resume", "play", "use", "talk", "enable",
+                # Spanish: abre, pídele a, pregúntale a, dile a, inicia, empieza...
+                "abre", "abrir", "pide", "pídele", "pidele", "pregunta", "pregúntale", "preguntale", "dile", "inicia",
+                "iniciar", "empieza", "comienza", "lanza", "ejecuta", "carga", "activa", "habilita", "usa", "juega",
+                "habla", "pon"}
+FORBIDDEN_INVOCATION_WORDS = WAKE_WORDS | LAUNCH_WORDS | {"skill", "app", "aplicación"}
 MIN_SAMPLES = 20  # house rule: fewer samples and Alexa misroutes everyday phrasings
 SLOT_REFERENCE = re.compile(r"\{(\w+)\}")
+LETTERS = "a-záéíóúüñ"  # English a-z; Spanish adds the accented vowels, ü and ñ
 # A word, a possessive/contracted word, a hyphenated word, or one letter of a spelled abbreviation ("a. l. s.").
-WORD = re.compile(r"[a-z]+(?:['-][a-z]+)*|[a-z]\.")
+WORD = re.compile(rf"[{LETTERS}]+(?:['-][{LETTERS}]+)*|[{LETTERS}]\.")
 NAME = re.compile(r"[A-Za-z_]+")
 
 ModelRule = Callable[[dict[str, Any]], list[Problem]]
@@ -53,7 +66,7 @@ def utterance_problems(sample: str) -> list[str]:
     for index, token in enumerate(tokens):
         if token.endswith(".") and WORD.fullmatch(token):
             neighbours = tokens[max(0, index - 1):index] + tokens[index + 1:index + 2]
-            if not any(re.fullmatch(r"[a-z]\.", n) for n in neighbours):
+            if not any(re.fullmatch(rf"[{LETTERS}]\.", n) for n in neighbours):
                 problems.append(f"period in {token!r}, which is not part of a spelled abbreviation like 'a. l. s.'")
     return problems
 
@@ -76,7 +89,7 @@ def invocation_name(model: dict[str, Any]) -> list[Problem]:
     """Two or more lower-case words; no wake word, launch word, "skill" or "app"."""
     name = language_model(model).get("invocationName", "")
     problems = []
-    if not re.fullmatch(r"[a-z]+(?:'s)?(?: [a-z]+(?:'s)?)+", name):
+    if not re.fullmatch(rf"[{LETTERS}]+(?:'s)?(?: [{LETTERS}]+(?:'s)?)+", name):
         problems.append(("invocationName", f"{name!r} must be two or more words of lower-case letters, single spaces"))
     forbidden = sorted(set(name.split(" ")) & FORBIDDEN_INVOCATION_WORDS)
     if forbidden:
@@ -162,7 +175,9 @@ def slot_samples(model: dict[str, Any]) -> list[Problem]:
     return problems
 
 
-NEGATIONS = frozenset({"no", "not", "never", "without", "don't", "isn't", "aren't", "haven't", "none"})
+NEGATIONS = frozenset({"no", "not", "never", "without", "don't", "isn't", "aren't", "haven't", "none",
+                       "sin", "nunca", "ningún", "ninguna", "ninguno", "nada", "tampoco", "ni"})
+ARTICLES = re.compile(r"^(?:a|an|un|una|unos|unas|el|la|los|las) ")
 
 
 def negated_symptom_words(model: dict[str, Any]) -> list[Problem]:
@@ -175,7 +190,7 @@ def negated_symptom_words(model: dict[str, Any]) -> list[Problem]:
     for type_name, slot_type in types.items():
         no = _synonyms(slot_type, "no")
         for word in _synonyms(slot_type, "yes"):
-            core = re.sub(r"^(?:a|an) ", "", word)
+            core = ARTICLES.sub("", word)
             if word in plain_yes or word == "yes" or not no:
                 continue
             if not any(n.endswith(f" {core}") and NEGATIONS & set(n[:-len(core)].split()) for n in no):
@@ -330,22 +345,47 @@ def model_problems(model: dict[str, Any]) -> list[Problem]:
     return [problem for rule in MODEL_RULES for problem in rule(model)]
 
 
-def example_phrase_problems(phrases: list[str], model: dict[str, Any]) -> list[str]:
+@dataclass(frozen=True)
+class LaunchPhrases:
+    """How a language opens a skill and asks it something in a store example phrase."""
+
+    open: str  # "Alexa, <open> <name>"
+    ask: str  # the one named in messages: "Alexa, <ask> <name> <a sample utterance>"
+    asks: str  # every launch phrase that takes a request (a regular expression)
+    connectors: str  # words allowed between the name and the request (a regular expression)
+
+
+LAUNCH_PHRASES = {
+    "en": LaunchPhrases("open", "ask", "ask|tell", "to|about|for|if|whether"),
+    # "Alexa, pregúntale a <name> por qué ...", "Alexa, pídele a <name> que ...", "Alexa, dile a <name> que ..."
+    "es": LaunchPhrases("abre", "pregúntale a", "(?:pregúntale|pregunta|pídele|pide|dile) a", "que|si|sobre|acerca de|por"),
+}
+
+
+def example_phrase_problems(phrases: list[str], model: dict[str, Any], locale: str = DEFAULT_LOCALE) -> list[str]:
     """Store example phrases (Amazon's certification rules): the first has the wake word, a launch
-    phrase and the invocation name ("Alexa, open <name>", or "Alexa, ask|tell <name> ..."); every
-    phrase with a request matches a sample utterance, so it works as written."""
+    phrase and the invocation name ("Alexa, open <name>", or "Alexa, ask|tell <name> ...", in
+    Spanish "Alexa, abre <name>", "Alexa, pregúntale a <name> ..."); every phrase with a request
+    matches a sample utterance, so it works as written."""
+    launch = LAUNCH_PHRASES.get(language_of(locale), LAUNCH_PHRASES[language_of(DEFAULT_LOCALE)])
     name = language_model(model)["invocationName"]
     samples = {normal(s) for intent in intents_of(model).values() for s in intent.get("samples", [])}
     problems = []
     for index, phrase in enumerate(phrases):
-        words = normal(re.sub(r"[^A-Za-z' ]", " ", phrase))
-        if index == 0 and words != f"alexa open {name}" and _request_of(words, name) not in samples:
-            problems.append(f"the first must be 'Alexa, open {name}' or 'Alexa, ask {name} <a sample utterance>', got {phrase!r}")
-        elif index > 0 and _request_of(words, name) not in samples:
-            problems.append(f"{phrase!r} must be 'Alexa, ask {name} <a sample utterance>'")
+        words = normal(re.sub(r"[^\w' ]|[\d_]", " ", phrase))
+        if index == 0 and words != f"alexa {launch.open} {name}" and not _requests_of(words, name, launch) & samples:
+            problems.append(f"the first must be 'Alexa, {launch.open} {name}' or "
+                            f"'Alexa, {launch.ask} {name} <a sample utterance>', got {phrase!r}")
+        elif index > 0 and not _requests_of(words, name, launch) & samples:
+            problems.append(f"{phrase!r} must be 'Alexa, {launch.ask} {name} <a sample utterance>'")
     return problems
 
 
-def _request_of(words: str, invocation: str) -> str | None:
-    match = re.fullmatch(rf"alexa (?:ask|tell) {re.escape(invocation)} (?:(?:to|about|for|if|whether) )?(.+)", words)
-    return match.group(1) if match else None
+def _requests_of(words: str, invocation: str, launch: LaunchPhrases) -> set[str]:
+    """The request after the launch phrase and the name, with and without a leading connecting
+    word ("ask ... about causes": "causes"; "pregúntale a ... por qué ...": "por qué ...", a sample)."""
+    match = re.fullmatch(rf"alexa (?:{launch.asks}) {re.escape(invocation)} (.+)", words)
+    if not match:
+        return set()
+    request = match.group(1)
+    return {request, re.sub(rf"^(?:{launch.connectors}) ", "", request)}

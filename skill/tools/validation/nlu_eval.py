@@ -35,8 +35,9 @@ from typing import Any
 import yaml
 
 from ...conversation.locales import intents_of, slot_types_of, words_of
+from ...conversation.slots import ENGLISH, SPANISH, fold, words_language
 from ..devtools.spoken import duration_value, number_value, time_value
-from ..devtools.understanding import BUILT_IN_PHRASES, Understanding, normal_sample
+from ..devtools.understanding import Understanding, built_in_phrases, model_language, normal_sample
 from ..devtools.understanding import normal as typed_normal
 from .model import expansions
 
@@ -63,13 +64,27 @@ matcher, not of a run: moving it to make a file pass would hide exactly the phra
 samples miss.
 """
 
-# What people say for a built-in slot type, to fill {slot} references while training.
+# What people say for a built-in slot type, to fill {slot} references while training (per
+# language: the locale's language picks the set; each example is a value the chat would read).
 DURATION_EXAMPLES = ("three weeks", "a few days", "two months", "a week", "ten days", "about a month",
                      "a couple of weeks", "six months", "a year", "two days")
 NUMBER_EXAMPLES = ("one", "two", "three", "four", "five", "six", "seven", "eight")
 TIME_EXAMPLES = ("seven pm", "eight thirty", "nine in the morning", "noon", "six pm", "ten a m", "the evening",
                  "half past seven", "eight o'clock", "seven thirty in the evening", "nine", "five")
 OTHER_BUILT_IN_EXAMPLE = ("something",)
+SPANISH_DURATION_EXAMPLES = ("tres semanas", "unos días", "dos meses", "una semana", "diez días", "como un mes",
+                             "un par de semanas", "seis meses", "un año", "dos días")
+SPANISH_NUMBER_EXAMPLES = ("uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho")
+SPANISH_TIME_EXAMPLES = ("siete de la tarde", "ocho y media", "nueve de la mañana", "mediodía", "seis de la tarde",
+                         "diez de la mañana", "la noche", "siete y media", "ocho en punto",
+                         "siete y media de la tarde", "nueve", "cinco")
+SPANISH_OTHER_BUILT_IN_EXAMPLE = ("algo",)
+BUILT_IN_EXAMPLES = {
+    ENGLISH: {"AMAZON.DURATION": DURATION_EXAMPLES, "AMAZON.NUMBER": NUMBER_EXAMPLES, "AMAZON.TIME": TIME_EXAMPLES,
+              "": OTHER_BUILT_IN_EXAMPLE},
+    SPANISH: {"AMAZON.DURATION": SPANISH_DURATION_EXAMPLES, "AMAZON.NUMBER": SPANISH_NUMBER_EXAMPLES,
+              "AMAZON.TIME": SPANISH_TIME_EXAMPLES, "": SPANISH_OTHER_BUILT_IN_EXAMPLE},
+}
 # At most this many fillings of one sample: a slot type with 200 synonyms would otherwise make
 # its intent's samples outnumber the rest a hundred to one, and training slow. Successive samples
 # of an intent take successive fillers, so every value and synonym still appears in training.
@@ -80,6 +95,9 @@ MAX_FILLINGS = 12
 EQUIVALENT_SLOTS = {"duration": ("duration_phrase",)}
 
 UTTERANCE = re.compile(r"[a-z]+(?:'[a-z]+)*(?: [a-z]+(?:'[a-z]+)*)*")
+# Spanish held-out utterances are written as Alexa sends them, with accents: "qué", "mañana", "pingüino".
+SPANISH_UTTERANCE = re.compile(r"[a-záéíóúüñ]+(?: [a-záéíóúüñ]+)*")
+UTTERANCES = {ENGLISH: UTTERANCE, SPANISH: SPANISH_UTTERANCE}
 TIME_VALUE = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d|MO|AF|EV|NI")
 ISO_DURATION = re.compile(r"P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(\d+H)?(\d+M)?(\d+S)?)?")
 SLOT_REFERENCE = re.compile(r"\{(\w+)\}")
@@ -125,10 +143,12 @@ def annotations_path(model_dir: Path, locale: str) -> Path:
     return Path(model_dir) / ANNOTATIONS_DIR / f"{locale}.yaml"
 
 
-def load_annotations(path: Path) -> tuple[list[Annotation], list[str]]:
+def load_annotations(path: Path, locale: str | None = None) -> tuple[list[Annotation], list[str]]:
     """The annotations of one file and what is wrong with its items (each problem names the
-    file, the line and the utterance). A file that is missing or not a YAML list raises."""
+    file, the line and the utterance). A file that is missing or not a YAML list raises. The
+    locale (by default the file's name, "es-MX.yaml") says which letters an utterance may use."""
     path = Path(path)
+    utterance_pattern = UTTERANCES[words_language(locale or path.stem)]
     try:
         root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
     except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -142,7 +162,7 @@ def load_annotations(path: Path) -> tuple[list[Annotation], list[str]]:
     for node in root.value:
         line = node.start_mark.line + 1
         item = constructor.construct_object(node, deep=True)
-        annotation, found = _annotation(item, line)
+        annotation, found = _annotation(item, line, utterance_pattern)
         problems += [f"{path}: line {line}: {problem}" for problem in found]
         if annotation is None:
             continue
@@ -154,15 +174,16 @@ def load_annotations(path: Path) -> tuple[list[Annotation], list[str]]:
     return annotations, problems
 
 
-def _annotation(item: Any, line: int) -> tuple[Annotation | None, list[str]]:
+def _annotation(item: Any, line: int, utterance_pattern: re.Pattern[str] = UTTERANCE) -> tuple[Annotation | None, list[str]]:
     if not isinstance(item, dict) or not isinstance(item.get("utterance"), str) or not isinstance(item.get("intent"), str):
         return None, ["an item needs a string `utterance` and a string `intent`"]
     utterance, problems = item["utterance"], []
     unknown = sorted(set(item) - {"utterance", "intent", "slots"})
     if unknown:
         problems.append(f"{utterance!r}: unknown keys {unknown} (utterance, intent, slots)")
-    if not UTTERANCE.fullmatch(utterance):
-        problems.append(f"{utterance!r}: lower-case words and single spaces only, apostrophes allowed "
+    if not utterance_pattern.fullmatch(utterance):
+        allowed = "accents allowed" if utterance_pattern is SPANISH_UTTERANCE else "apostrophes allowed"
+        problems.append(f"{utterance!r}: lower-case words and single spaces only, {allowed} "
                         f"(no digits, punctuation or wake words)")
     slots = []
     raw_slots = item.get("slots") or {}
@@ -232,8 +253,10 @@ def _value_id(value: dict[str, Any]) -> str:
 
 def normal(text: str) -> str:
     """Typed or sample words as the matcher sees them: `understanding.normal` (lower case,
-    "a. l. s." -> "als"), and three or more single letters in a row joined ("b f s" -> "bfs")."""
-    text = typed_normal(text)
+    "a. l. s." -> "als"), accents off ("qué" and "que" are one word: Alexa sends accents, people
+    and annotators may not write them), and three or more single letters in a row joined
+    ("b f s" -> "bfs")."""
+    text = fold(typed_normal(text))
     return LETTER_RUN.sub(_joined, text)
 
 
@@ -253,18 +276,21 @@ class Phrase:
     weight: float
 
 
-def training_phrases(model: dict[str, Any]) -> list[Phrase]:
+def training_phrases(model: dict[str, Any], locale: str | None = None) -> list[Phrase]:
     """Every sample of every intent with its {slot} references filled (custom types: each value
     and synonym at least once; built-in types: a few spoken examples), each sample weighing one
     whatever its number of fillings. Amazon's built-in intents also get the usual phrases
-    (`BUILT_IN_PHRASES`, as in the chat): Amazon trains them on its own phrases whatever samples
-    the model adds, and most have none. AMAZON.FallbackIntent's samples, if any, train the
-    fallback; without them the fallback is the confidence threshold alone."""
-    fillers = _fillers(model)
+    (`understanding.built_in_phrases`, as in the chat): Amazon trains them on its own phrases
+    whatever samples the model adds, and most have none. AMAZON.FallbackIntent's samples, if any, train the
+    fallback; without them the fallback is the confidence threshold alone. The locale's
+    language (without one, the samples') picks the built-in phrases and examples."""
+    language = _language(model, locale)
+    fillers = _fillers(model, language)
     phrases: list[Phrase] = []
+    built_ins = built_in_phrases(language)
     for name, intent in intents_of(model).items():
         slot_types = {slot["name"]: slot["type"] for slot in intent.get("slots", [])}
-        samples = [*intent.get("samples", []), *BUILT_IN_PHRASES.get(name, ())]
+        samples = [*intent.get("samples", []), *built_ins.get(name, ())]
         start = 0
         for sample in dict.fromkeys(samples):
             variants = _fill(normal_sample(sample), slot_types, fillers, start)
@@ -274,13 +300,15 @@ def training_phrases(model: dict[str, Any]) -> list[Phrase]:
     return phrases
 
 
-def _fillers(model: dict[str, Any]) -> dict[str, tuple[str, ...]]:
-    """Slot type -> the words that can fill it."""
+def _language(model: dict[str, Any], locale: str | None) -> str:
+    return words_language(locale) if locale else model_language(model)
+
+
+def _fillers(model: dict[str, Any], language: str = ENGLISH) -> dict[str, tuple[str, ...]]:
+    """Slot type -> the words that can fill it ("" -> what fills any other built-in type)."""
     table = {name: tuple(dict.fromkeys(word for value in slot_type.get("values", []) for word in words_of(value)))
              for name, slot_type in slot_types_of(model).items()}
-    table["AMAZON.DURATION"] = DURATION_EXAMPLES
-    table["AMAZON.NUMBER"] = NUMBER_EXAMPLES
-    table["AMAZON.TIME"] = TIME_EXAMPLES
+    table.update(BUILT_IN_EXAMPLES[language])
     return table
 
 
@@ -291,7 +319,8 @@ def _fill(sample: str, slot_types: dict[str, str], fillers: dict[str, tuple[str,
     references = list(dict.fromkeys(SLOT_REFERENCE.findall(sample)))
     if not references:
         return [sample]
-    options = [fillers.get(slot_types.get(ref, ""), OTHER_BUILT_IN_EXAMPLE) or OTHER_BUILT_IN_EXAMPLE for ref in references]
+    other = fillers.get("") or OTHER_BUILT_IN_EXAMPLE
+    options = [fillers.get(slot_types.get(ref, ""), other) or other for ref in references]
     variants = []
     for n in range(start, start + min(MAX_FILLINGS, max(len(o) for o in options))):
         text = sample
@@ -301,11 +330,14 @@ def _fill(sample: str, slot_types: dict[str, str], fillers: dict[str, tuple[str,
     return variants
 
 
-def sample_overlaps(annotations: Iterable[Annotation], model: dict[str, Any], path: Path | str) -> list[str]:
+def sample_overlaps(annotations: Iterable[Annotation], model: dict[str, Any], path: Path | str,
+                    locale: str | None = None) -> list[str]:
     """Held-out utterances that are also samples of the model, once custom slots are filled
     with every value and synonym and built-in slots with anything they could hold. Only samples
     whose fixed words start and end some held-out utterance are filled in (`_could_give`): a
-    model fills in a hundred thousand utterances, a held-out set is a few hundred."""
+    model fills in a hundred thousand utterances, a held-out set is a few hundred. Compared
+    without accents; the locale's language reads the built-in slots' words."""
+    spoken_locale = _spoken_locale(_language(model, locale))
     held_out = [(annotation, normal(annotation.utterance)) for annotation in annotations]
     texts = {text for _, text in held_out}
     exact: dict[str, str] = {}
@@ -324,7 +356,7 @@ def sample_overlaps(annotations: Iterable[Annotation], model: dict[str, Any], pa
     problems = []
     for annotation, text in held_out:
         owner = exact.get(text) or next((name for pattern, types, name in patterns
-                                         if _built_in_match(pattern, types, text)), None)
+                                         if _built_in_match(pattern, types, text, spoken_locale)), None)
         if owner:
             problems.append(f"{annotation.where(path)}: held-out utterance is also a sample of {owner}; "
                             f"the evaluation would be optimistic (take it out of the samples, or replace it here with a "
@@ -360,17 +392,22 @@ def _pattern(sample: str) -> re.Pattern[str]:
     return re.compile(" ".join(pieces))
 
 
-def _built_in_match(pattern: re.Pattern[str], slot_types: dict[str, str], text: str) -> bool:
+def _spoken_locale(language: str) -> str:
+    """A locale of `language`, for the spoken forms of built-in slot types (devtools/spoken.py)."""
+    return "es-US" if language == SPANISH else "en-US"
+
+
+def _built_in_match(pattern: re.Pattern[str], slot_types: dict[str, str], text: str, locale: str = "en-US") -> bool:
     match = pattern.fullmatch(text)
     if match is None:
         return False
     for name, words in match.groupdict().items():
         slot_type = slot_types.get(name, "")
-        if slot_type == "AMAZON.NUMBER" and number_value(words) is None:
+        if slot_type == "AMAZON.NUMBER" and number_value(words, locale) is None:
             return False
-        if slot_type == "AMAZON.DURATION" and duration_value(words) is None:
+        if slot_type == "AMAZON.DURATION" and duration_value(words, locale) is None:
             return False
-        if slot_type == "AMAZON.TIME" and time_value(words) is None:
+        if slot_type == "AMAZON.TIME" and time_value(words, locale) is None:
             return False
     return True
 
@@ -442,13 +479,14 @@ class Prediction:
 _MATCHERS: dict[str, Matcher] = {}
 
 
-def matcher_for(model: dict[str, Any]) -> Matcher:
-    """One trained matcher per distinct model per process (tests and the CLI share them)."""
-    key = hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()
+def matcher_for(model: dict[str, Any], locale: str | None = None) -> Matcher:
+    """One trained matcher per distinct model and language per process (tests and the CLI share them)."""
+    language = _language(model, locale)
+    key = language + hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()
     if key not in _MATCHERS:
         if len(_MATCHERS) >= 8:
             _MATCHERS.pop(next(iter(_MATCHERS)))
-        _MATCHERS[key] = Matcher(training_phrases(model))
+        _MATCHERS[key] = Matcher(training_phrases(model, _spoken_locale(language)))
     return _MATCHERS[key]
 
 
@@ -582,11 +620,11 @@ def _got(outcome: Outcome) -> str:
 def evaluate(model: dict[str, Any], annotations: list[Annotation], locale: str, path: Path | str,
              problems: Iterable[str] = (), matcher: Matcher | None = None) -> LocaleReport:
     """Score `annotations` against a matcher trained on `model` (the cached one unless given)."""
-    matcher = matcher or matcher_for(model)
+    matcher = matcher or matcher_for(model, locale)
     report = LocaleReport(locale, str(path), problems=[*problems, *annotation_problems(annotations, model, path)],
-                          overlaps=sample_overlaps(annotations, model, path))
+                          overlaps=sample_overlaps(annotations, model, path, locale))
     report.samples = sum(len(intent.get("samples", [])) for intent in intents_of(model).values())
-    report.phrases = len(training_phrases(model))
+    report.phrases = len(training_phrases(model, locale))
     predictions = matcher.predict([a.utterance for a in annotations]) if annotations else []
     report.outcomes = [Outcome(a, p) for a, p in zip(annotations, predictions)]
     _score_slots(report, model)
@@ -596,7 +634,7 @@ def evaluate(model: dict[str, Any], annotations: list[Annotation], locale: str, 
 def _score_slots(report: LocaleReport, model: dict[str, Any]) -> None:
     """Slot values from the sample-based matcher (skill/tools/devtools/understanding.py), for the
     utterances with expected slots whose intent it recognises."""
-    understanding = Understanding(model)
+    understanding = Understanding(model, report.locale)
     for outcome in report.outcomes:
         annotation = outcome.annotation
         if not annotation.slots:
@@ -625,7 +663,7 @@ def evaluate_locale(model: dict[str, Any], model_dir: Path, locale: str) -> Loca
     """Load `model_dir/nlu/<locale>.yaml` and score it; a missing or unreadable file is a failure."""
     path = annotations_path(model_dir, locale)
     try:
-        annotations, problems = load_annotations(path)
+        annotations, problems = load_annotations(path, locale)
     except AnnotationError as exc:
         return LocaleReport(locale, str(path), problems=exc.problems)
     return evaluate(model, annotations, locale, path, problems)
@@ -672,10 +710,10 @@ def export_annotation_set(annotations: Iterable[Annotation], model: dict[str, An
 
 
 def _words_in(utterance: str, slot_type: dict[str, Any], value_id: str) -> str | None:
-    padded = f" {typed_normal(utterance)} "
+    padded = f" {fold(typed_normal(utterance))} "
     for value in slot_type.get("values", []):
         if _value_id(value) == value_id:
-            found = [w for w in words_of(value) if f" {typed_normal(w)} " in padded]
+            found = [w for w in words_of(value) if f" {fold(typed_normal(w))} " in padded]
             return max(found, key=len) if found else None
     return None
 
@@ -685,7 +723,7 @@ def write_annotation_set(model: dict[str, Any], model_dir: Path, locale: str, ou
     (then nothing is written and the problems are returned). A file that cannot be read raises
     AnnotationError."""
     path = annotations_path(model_dir, locale)
-    annotations, problems = load_annotations(path)
+    annotations, problems = load_annotations(path, locale)
     problems += annotation_problems(annotations, model, path)
     body, found = export_annotation_set(annotations, model, path)
     problems += found
