@@ -35,7 +35,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH_DIR)]
 
 from loadgen import LoadResult, drive, have_wrk  # noqa: E402  (bench/ modules, put on the path above)
-from servers import Server  # noqa: E402
+from servers import ECHO_WORKER_CLASS, WORKER_CLASS, Server, worker_label  # noqa: E402
 from traffic import SignedRequest, headers_for, sign_all  # noqa: E402
 
 from skill.config import REPO_ROOT, Config  # noqa: E402
@@ -182,9 +182,8 @@ def report(results: dict[str, list[Round]], memory: dict[str, float], args: argp
     print(f"\n{'wrk' if use_wrk else 'Python load generator'}, {args.connections} connections, {args.rounds} rounds x "
           f"{args.seconds:g} s, interleaved; 2 workers each; {os.cpu_count()} cores\n")
     print("| server | requests/s | p50 ms | p99 ms | CPU per request | worker RSS |\n|---|---:|---:|---:|---:|---:|")
-    workers = os.environ.get("GUNICORN_WORKER_CLASS", "gevent")  # infra/gunicorn.conf.py's default
-    labels = {"echo": f"bare Flask JSON echo (gunicorn, production config, {workers})",
-              "project": f"the project (gunicorn, production config, {workers})",
+    labels = {"echo": f"bare Flask JSON echo (gunicorn, production config, {worker_label(ECHO_WORKER_CLASS)})",
+              "project": f"the project (gunicorn, production config, {worker_label(WORKER_CLASS)})",
               "peer": "Node.js peer (Express + ask-sdk-core)"}
     for name, rows in results.items():
         print(f"| {labels[name]} | {statistics.median(r.load.rate for r in rows):,.0f} | "
@@ -232,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
         workers = {"WEB_CONCURRENCY": "2"}
         stores = {"project": workdir / "project.db", "peer": workdir / "peer.db"}
         servers: dict[str, Server] = {
-            "echo": Server("bench.echo:create_echo_app()", workers, workdir / "echo.log"),
+            "echo": Server("bench.echo:create_echo_app()", {**workers, "GUNICORN_WORKER_CLASS": ECHO_WORKER_CLASS},
+                           workdir / "echo.log"),
             "project": Server("skill.runtime.app:create_app()", {
                 **workers, "ALEXA_SKILL_ID": SKILL_ID, "ALEXA_VERIFY_SIGNATURES": "false",
                 "ALEXA_VERIFY_TIMESTAMPS": "false", "SKILL_LOG_LEVEL": "INFO",

@@ -35,7 +35,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH_DIR)]
 
 from loadgen import LoadResult, drive, have_wrk  # noqa: E402  (bench/ modules, put on the path above)
-from servers import Server  # noqa: E402
+from servers import DEFAULT_WORKER, ECHO_WORKER_CLASS, WORKER_CLASS, Server, worker_label  # noqa: E402
 from traffic import SignedRequest, headers_for, record_conversations, sign_all  # noqa: E402
 
 from skill.config import Config  # noqa: E402
@@ -79,7 +79,8 @@ class Bench:
         return Server("skill.runtime.app:create_app()", env, self.workdir / f"{name}.log")
 
     def echo_server(self) -> Server:
-        return Server("bench.echo:create_echo_app()", self._gunicorn_env(), self.workdir / "echo.log")
+        return Server("bench.echo:create_echo_app()", {**self._gunicorn_env(), "GUNICORN_WORKER_CLASS": ECHO_WORKER_CLASS},
+                      self.workdir / "echo.log")
 
     def load(self, server: Server, connections: int, seconds: float) -> LoadResult:
         return drive(server.port, self.signed(), CERT_URL, connections, seconds, self.use_wrk)
@@ -89,9 +90,9 @@ class Bench:
 
 
 def worker_model(bench: Bench) -> str:
-    """infra/gunicorn.conf.py's worker class (gevent unless GUNICORN_WORKER_CLASS says otherwise)."""
-    worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gevent")
-    return f"{worker_class}, {bench.threads} threads each" if worker_class == "gthread" else worker_class
+    """infra/gunicorn.conf.py's worker class (the uvicorn worker unless GUNICORN_WORKER_CLASS says otherwise)."""
+    threads = f", {bench.threads} threads each" if WORKER_CLASS in ("gthread", DEFAULT_WORKER) else ""
+    return f"{worker_label(WORKER_CLASS)}{threads} (echo: {worker_label(ECHO_WORKER_CLASS)})"
 
 
 # --------------------------------------------------------------------------- measurements

@@ -2,6 +2,11 @@
 
 Both the skill and the echo run under ``infra/gunicorn.conf.py`` with the same environment
 knobs (workers, threads), bound to 127.0.0.1 on a free port, their stdout in a log file.
+
+The echo is a plain Flask (WSGI) app. The skill's default worker (skill/runtime/worker.py) runs
+its own ASGI edge and would serve a plain Flask app only through a thread pool, so the echo
+keeps gunicorn's fastest WSGI worker, gevent (the production default until December 2026): the
+yardstick the README's ratios were always read against.
 """
 from __future__ import annotations
 
@@ -19,6 +24,13 @@ from skill.config import REPO_ROOT
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 GUNICORN_CONF = REPO_ROOT / "infra" / "gunicorn.conf.py"
+DEFAULT_WORKER = "skill.runtime.worker.SkillWorker"  # infra/gunicorn.conf.py's default
+WORKER_CLASS = os.environ.get("GUNICORN_WORKER_CLASS", DEFAULT_WORKER)
+ECHO_WORKER_CLASS = "gevent" if WORKER_CLASS == DEFAULT_WORKER else WORKER_CLASS
+
+
+def worker_label(worker_class: str) -> str:
+    return "uvicorn worker" if worker_class == DEFAULT_WORKER else worker_class
 
 
 def free_port() -> int:

@@ -15,14 +15,16 @@ from gunicorn.glogging import Logger
 bind = os.environ.get("BIND", "127.0.0.1:8080")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-# gevent: each connection is a greenlet, so a client that connects and then sends nothing, or
-# dribbles its headers or body, holds only its own greenlet, never a worker or a thread (with
-# gthread 2 x 4, twenty such sockets made every other request wait). The worker monkey-patches
-# the standard library when it starts; blocking calls (SQLite, the CPU-bound verification) still
-# run one at a time per worker, as they did under the GIL. GUNICORN_WORKER_CLASS=gthread brings
-# back the thread pool (then GUNICORN_THREADS threads per worker); behind the shipped nginx site,
-# which buffers whole requests, either is safe.
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gevent")
+# skill.runtime.worker.SkillWorker: gunicorn's master, uvicorn's event loop in each worker. HTTP
+# is parsed in C (httptools on uvloop) and each connection is a coroutine, so a client that
+# connects and then sends nothing, or dribbles its headers or body, holds only its coroutine,
+# never a thread; the skill runs in GUNICORN_THREADS threads per worker, because it blocks on the
+# store and on the Alexa APIs. About a quarter of gevent's CPU per request at the HTTP layer
+# (README "Speed"). gunicorn's limit_request_* settings apply to it as to gunicorn's own parser.
+# GUNICORN_WORKER_CLASS=gevent (a greenlet per connection) or gthread (a thread pool) serve the
+# same app through the WSGI edge; behind the shipped nginx site, which buffers whole requests,
+# any of them is safe.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "skill.runtime.worker.SkillWorker")
 worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "5"))
 graceful_timeout = 10

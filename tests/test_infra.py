@@ -666,10 +666,11 @@ def test_gunicorns_default_worker_timeout_is_well_under_alexas_8_seconds(tmp_pat
 
 def test_gunicorns_default_worker_is_not_held_by_a_slow_client(tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    """gevent: an idle or dribbling socket holds one greenlet, not a worker or a thread (the live
-    check is tests/test_serving.py::test_slow_clients_never_starve_normal_requests)."""
+    """The event-loop worker: an idle or dribbling socket holds one coroutine, not a worker or a
+    thread (the live check is tests/test_serving.py::test_slow_clients_never_starve_normal_requests)."""
     monkeypatch.delenv("GUNICORN_WORKER_CLASS", raising=False)
-    assert gunicorn_settings({}, tmp_path)["worker_class"] == "gevent"
+    assert gunicorn_settings({}, tmp_path)["worker_class"] == "skill.runtime.worker.SkillWorker"
+    assert gunicorn_settings({"GUNICORN_WORKER_CLASS": "gevent"}, tmp_path)["worker_class"] == "gevent"
     assert gunicorn_settings({"GUNICORN_WORKER_CLASS": "gthread"}, tmp_path)["worker_class"] == "gthread"
 
 

@@ -13,10 +13,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-from skill.tools.devtools.conversation import fixture, now_iso
-from skill.config import REPO_ROOT
 from support.served import free_port
+
+from skill.config import REPO_ROOT
+from skill.tools.devtools.conversation import fixture, now_iso
 
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 
@@ -73,6 +73,21 @@ def test_gunicorn_serves_a_launch_request(served):
     assert status == 200
     assert "Welcome to Back Twitch Helper" in body["response"]["outputSpeech"]["ssml"]
     assert body["response"]["shouldEndSession"] is False
+
+
+@pytest.mark.parametrize("worker_class", ["gevent", "gthread"])
+def test_the_wsgi_workers_serve_the_same_app(tmp_path, worker_class):
+    """GUNICORN_WORKER_CLASS=gevent or gthread: the same app through the WSGI edge (skill/runtime/edge.py)."""
+    process, base = start({"ALEXA_VERIFY_SIGNATURES": "false", "GUNICORN_WORKER_CLASS": worker_class}, tmp_path)
+    try:
+        wait_ready(process, base)
+        envelope = fixture("launch_request.json")
+        envelope["request"]["timestamp"] = now_iso()
+        status, body = post(base, json.dumps(envelope).encode())
+        assert status == 200 and "Welcome" in body["response"]["outputSpeech"]["ssml"]
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
 
 
 def test_gunicorn_rejects_a_stale_request_with_400_json(served):
@@ -161,3 +176,60 @@ def test_gunicorn_answers_a_chunked_request_and_refuses_one_over_the_limit_with_
     assert status == 200 and b"Welcome to Back Twitch Helper" in answer
     envelope["padding"] = "x" * (64 * 1024)
     assert chunked_post(served, json.dumps(envelope).encode()) == (413, b'{"error":"request entity too large"}\n')
+
+
+# --- the default worker (skill/runtime/worker.py): gunicorn's head limits on uvicorn's parser ---------
+
+def raw_exchange(base: str, request: bytes, pause: float = 0.0) -> bytes:
+    """Send ``request`` bytes as they are and read until the server closes (or 5 s pass)."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as client:
+        try:
+            client.sendall(request)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server may refuse and close before the whole head is sent
+        time.sleep(pause)
+        answer = b""
+        try:
+            while chunk := client.recv(65536):
+                answer += chunk
+        except (TimeoutError, ConnectionResetError):
+            pass
+        return answer
+
+
+def head(lines: list[bytes]) -> bytes:
+    return b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(line + b"\r\n" for line in lines) + b"\r\n"
+
+
+@pytest.mark.parametrize(("request_bytes", "status"), [
+    (b"GET /healthz?" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", b"414"),
+    (head([b"X-Big: " + b"a" * 9000]), b"431"),
+    (head([b"X-H%d: 1" % index for index in range(101)]), b"431"),
+], ids=["request line over limit_request_line", "field over limit_request_field_size", "over limit_request_fields"])
+def test_a_request_head_over_gunicorns_limits_is_refused_and_closed(served, request_bytes, status):
+    answer = raw_exchange(served, request_bytes)
+    assert answer.startswith(b"HTTP/1.1 " + status) and b"connection: close" in answer.lower()
+    assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"]
+
+
+def test_a_header_that_never_ends_is_cut_off_at_the_cap(served):
+    """httptools holds a header until its line ends, so the per-field limit alone would never see
+    one that doesn't: the worker counts the head's bytes as they arrive."""
+    answer = raw_exchange(served, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Endless: " + b"a" * 1_000_000)
+    assert answer.startswith(b"HTTP/1.1 431")
+
+
+def test_heads_within_the_limits_and_keep_alive_still_work(served):
+    """100 fields of 8 KiB each are allowed (gunicorn's defaults), and one connection serves many requests."""
+    near_limit = [b"X-H%d: %s" % (index, b"a" * 50) for index in range(90)] + [b"X-Big: " + b"a" * 8000]
+    assert raw_exchange(served, head(near_limit)[:-2] + b"Connection: close\r\n\r\n").startswith(b"HTTP/1.1 200")
+    host, port = served.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=5)
+    try:
+        for _ in range(5):
+            connection.request("GET", "/healthz")
+            response = connection.getresponse()
+            assert response.status == 200 and json.loads(response.read())["status"] == "ok"
+    finally:
+        connection.close()

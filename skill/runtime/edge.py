@@ -26,7 +26,7 @@ PATH = "/alexa"
 
 _CERT_URL_KEY = "HTTP_" + CERT_URL_HEADER.upper().replace("-", "_")
 _SIGNATURE_KEY = "HTTP_" + SIGNATURE_HEADER.upper().replace("-", "_")
-_TOO_LARGE = "request entity too large"  # werkzeug's name for 413, as Flask would say it
+TOO_LARGE = "request entity too large"  # werkzeug's name for 413, as Flask would say it
 
 
 class AlexaEdge:
@@ -47,7 +47,7 @@ class AlexaEdge:
                    if (value := environ.get(key)) is not None}
         try:
             status, body = self.endpoint.serve(headers, lambda record: self.read_body(environ, record))
-        except _Refused as refused:
+        except BodyRefused as refused:
             status, body = refused.status, error_body(refused.reason)
         except Exception as exc:  # a bug in the edge: recorded by observe_request, answered as Flask would
             self.logger.error("Exception on /alexa [POST]: %s", exception_summary(exc))  # never its message
@@ -60,22 +60,22 @@ class AlexaEdge:
         if declared:
             length = int(declared) if declared.isascii() and declared.isdecimal() else -1
             if length < 0:
-                raise _Refused(record, 400, "bad request")
+                raise BodyRefused(record, 400, "bad request")
             if length > self.max_body:
-                raise _Refused(record, 413, _TOO_LARGE)
+                raise BodyRefused(record, 413, TOO_LARGE)
             body = environ["wsgi.input"].read(length) if length else b""  # read(0) may block on some servers
             if len(body) != length:  # the client went away mid-body (werkzeug's ClientDisconnected)
-                raise _Refused(record, 400, "bad request")
+                raise BodyRefused(record, 400, "bad request")
             return body
         if "wsgi.input_terminated" in environ:  # chunked, de-chunked by the server
             body = environ["wsgi.input"].read(self.max_body + 1)  # one byte more tells "too large"
             if len(body) > self.max_body:
-                raise _Refused(record, 413, _TOO_LARGE)
+                raise BodyRefused(record, 413, TOO_LARGE)
             return body
         return b""  # no length and a stream nobody ends: never read it (werkzeug's safe fallback)
 
 
-class _Refused(Exception):
+class BodyRefused(Exception):
     """The body could not be read: recorded as a refusal, answered with ``status``."""
 
     def __init__(self, record: RequestRecord, status: int, reason: str) -> None:
