@@ -40,7 +40,7 @@ THIRD_PERSON = {
     "es": r"\b(él|ella|esposo|esposa|mamá|papá|madre|padre|hijo|hija|amigo|amiga|pareja|alguien|abuelo|abuela|marido|mujer)\b",
 }
 # What the emergency answer says about someone else making the call, and the local number.
-ASK_SOMEONE = {"en": ("ask someone near you to call", "ask someone to call"), "es": ("pida a alguien",)}
+ASK_SOMEONE = {"en": ("ask someone near you to call", "ask someone to call"), "es": ("pida a quien esté cerca que llame",)}
 NUMBERS = {"en-US": "911", "en-CA": "911", "en-GB": "999", "en-AU": "000", "en-IN": "112",
            "es-US": "911", "es-MX": "911", "es-ES": "112"}
 NOT_SURE = {"en": "not sure", "es": "no estoy seguro"}

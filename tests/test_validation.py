@@ -24,17 +24,19 @@ from skill.tools.validation.speech import closing_question, heard_text, ssml_pro
 class Repo:
     """A copy of content/ and interaction_model/ to break one thing in.
 
-    Only en-US unless ``all_locales``: a broken en-US text or model is found the same way in
-    one locale, at a fraction of the cost (the other English locales are built from en-US and
-    checked again; Spanish has its own tests in tests/test_spanish_locales.py).
+    Only en-US unless ``all_locales`` (then the English locales): a broken en-US text or model
+    is found the same way in one locale, at a fraction of the cost (the other English locales
+    are built from en-US and checked again). Spanish has its own tests
+    (tests/test_spanish_locales.py).
     """
 
     def __init__(self, root: Path, all_locales: bool = False):
         self.content = root / "content"
         self.models = root / "interaction_model"
-        others = () if all_locales else shutil.ignore_patterns("en-AU*", "en-CA*", "en-GB*", "en-IN*", "es-*")
-        shutil.copytree(REPO_ROOT / "content", self.content, ignore=others or None)
-        shutil.copytree(REPO_ROOT / "interaction_model", self.models, ignore=others or None)
+        others = shutil.ignore_patterns("es-*") if all_locales else shutil.ignore_patterns(
+            "en-AU*", "en-CA*", "en-GB*", "en-IN*", "es-*")
+        shutil.copytree(REPO_ROOT / "content", self.content, ignore=others)
+        shutil.copytree(REPO_ROOT / "interaction_model", self.models, ignore=others)
         self.model_path = self.models / "en-US.json"
 
     def edit_yaml(self, relative: str, change: Callable[[dict[str, Any]], Any]) -> Path:

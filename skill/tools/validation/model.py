@@ -13,6 +13,8 @@ checked with the listing's locale, whose launch phrases they must use ("Alexa, o
 """
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -341,8 +343,18 @@ MODEL_RULES: tuple[ModelRule, ...] = (
 
 
 def model_problems(model: dict[str, Any]) -> list[Problem]:
-    """Every rule's problems with one locale's model."""
-    return [problem for rule in MODEL_RULES for problem in rule(model)]
+    """Every rule's problems with one locale's model.
+
+    Remembered per model text: `backtwitch package` checks the models `validate` has just
+    checked, and eight models take about a second.
+    """
+    return list(_problems_of(json.dumps(model, sort_keys=True, ensure_ascii=False)))
+
+
+@functools.lru_cache(maxsize=16)
+def _problems_of(text: str) -> tuple[Problem, ...]:
+    model = json.loads(text)
+    return tuple(problem for rule in MODEL_RULES for problem in rule(model))
 
 
 @dataclass(frozen=True)
