@@ -306,7 +306,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=9, help="echo-skill pairs; the ratios are their medians")
     parser.add_argument("--cpu-requests", type=int, default=3000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=2, help="GUNICORN_THREADS (infra/gunicorn.conf.py's default: 2)")
     parser.add_argument("--users", type=int, default=8, help="recorded conversations in the mix")
     parser.add_argument("--python-load", action="store_true", help="use the Python generator even if wrk exists")
     parser.add_argument("--soak", action="store_true", help="run the soak instead of the comparison")

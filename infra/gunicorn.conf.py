@@ -14,7 +14,10 @@ from gunicorn.glogging import Logger
 
 bind = os.environ.get("BIND", "127.0.0.1:8080")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Two threads per worker for the skill (and the PostgreSQL pool): measured with `make bench-peers`
+# on 2 cores, 2 threads gave the best throughput and a p99 under the Node.js peer's; 3 and 4 let
+# the threads and the event loop wait on each other for the GIL (p99 1.3x and 3.5x the peer's).
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 # skill.runtime.worker.SkillWorker: gunicorn's master, uvicorn's event loop in each worker. HTTP
 # is parsed in C (httptools on uvloop) and each connection is a coroutine, so a client that
 # connects and then sends nothing, or dribbles its headers or body, holds only its coroutine,
