@@ -531,5 +531,5 @@ def test_a_spanish_matcher_places_accented_and_unaccented_words_alike():
     slots = nlu_eval.evaluate(spanish_model(), [Annotation("recuérdame estirar a las ocho de la noche", "SetReminderIntent",
                                                            (nlu_eval.ExpectedSlot("time", "20:00"),), line=1)],
                               "es-US", "es-US.yaml", matcher=FixedMatcher({"recuérdame estirar a las ocho de la noche":
-                                                                           "SetReminderIntent"}))
+                                                                           "SetReminderIntent"})).score_slots()
     assert (slots.slots_checked, slots.slots_right) == (1, 1)

@@ -517,6 +517,16 @@ class LocaleReport:
     slots_right: int = 0
     slot_misses: list[str] = field(default_factory=list)
     min_accuracy: float = MIN_ACCURACY
+    # The model whose slot score is still to be taken: informative, not a gate, so it is scored
+    # when the report is read (render, score_slots), not for every gate check (a second a locale).
+    unscored_slots: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    def score_slots(self) -> LocaleReport:
+        """Take the slot score now, if it is still to be taken; returns the report."""
+        if self.unscored_slots is not None:
+            model, self.unscored_slots = self.unscored_slots, None
+            _score_slots(self, model)
+        return self
 
     @property
     def in_domain(self) -> list[Outcome]:
@@ -585,6 +595,7 @@ class LocaleReport:
     def render(self) -> str:
         """The whole report for a terminal: summary, recall table, false accepts, confusions,
         slot score, problems."""
+        self.score_slots()
         lines = [self.summary(),
                  f"  trained on {self.samples} samples ({self.phrases} phrases with slots filled); "
                  f"scored {len(self.outcomes)} held-out utterances from {self.path}"]
@@ -627,7 +638,7 @@ def evaluate(model: dict[str, Any], annotations: list[Annotation], locale: str, 
     report.phrases = len(training_phrases(model, locale))
     predictions = matcher.predict([a.utterance for a in annotations]) if annotations else []
     report.outcomes = [Outcome(a, p) for a, p in zip(annotations, predictions)]
-    _score_slots(report, model)
+    report.unscored_slots = model
     return report
 
 
