@@ -2,6 +2,7 @@
 an unknown locale gets en-US, and the override machinery merges, replaces and refuses as designed."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -114,11 +115,16 @@ def test_spelling_follows_the_locale(locale, word):
 
 
 def test_only_one_locale_per_language_is_written_out_in_full():
-    """en-US for English, es-US for Spanish; every other locale is its base plus overrides.yaml."""
+    """en-US for English, es-US for Spanish; every other locale is its base plus overrides.yaml,
+    and its interaction_model/<locale>.json is the built copy (`backtwitch models`), never a source."""
     for locale_dir in (REPO_ROOT / "content").iterdir():
         if locale_dir.name not in ("en-US", "es-US"):
             assert [p.name for p in locale_dir.iterdir()] == ["overrides.yaml"], locale_dir
-    assert sorted(p.name for p in (REPO_ROOT / "interaction_model").glob("*.json")) == ["en-US.json", "es-US.json"]
+    models = REPO_ROOT / "interaction_model"
+    built = sorted(p.stem for p in models.glob("*.json") if p.stem not in ("en-US", "es-US"))
+    assert built == sorted(p.stem for p in (models / "overrides").glob("*.yaml"))
+    for locale in built:
+        assert json.loads((models / f"{locale}.json").read_text()) == load_model(models, locale), locale
 
 
 # --- the override machinery ------------------------------------------------------------------

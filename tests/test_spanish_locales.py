@@ -41,6 +41,7 @@ from skill.conversation.reply import to_ssml
 from skill.runtime.policies import page_path
 from skill.runtime.snapshot import source_files
 from skill.tools.chat import espeak_voice
+from skill.tools.cli import main
 from skill.tools.devtools.conversation import Conversation
 from skill.tools.package import COUNTRIES
 from skill.tools.validation import consistency, validate_repository
@@ -165,10 +166,32 @@ def test_a_model_is_its_languages_base_plus_its_overrides(xx):
 
 
 def test_a_model_file_nothing_reads_is_reported(xx):
-    shutil.copy(xx[1] / "en-US.json", xx[1] / "en-GB.json")
-    assert stray_models(xx[1]) == [f"{xx[1] / 'en-GB.json'}: (file): not read: en-GB is not a base locale "
+    shutil.copy(xx[1] / "en-US.json", xx[1] / "en-ZZ.json")  # en-ZZ has no overrides/en-ZZ.yaml
+    assert stray_models(xx[1]) == [f"{xx[1] / 'en-ZZ.json'}: (file): not read: en-ZZ is not a base locale "
                                    "(en-US, es-US, xx-XX); a locale other than its language's base is that base plus "
-                                   "overrides/en-GB.yaml"]
+                                   "overrides/en-ZZ.yaml"]
+
+
+def test_built_models_are_written_current_and_a_stale_one_is_reported(xx, capsys):
+    """`backtwitch models` writes <locale>.json for each locale built from overrides; editing its
+    base afterwards (or the copy itself) makes validate report the copy as stale."""
+    assert main(["models", "--model", str(xx[1])]) == 0
+    assert sorted(p.name for p in xx[1].glob("*.json")) == ["en-GB.json", "en-US.json", "xx-XX.json", "xx-YY.json"]
+    assert json.loads((xx[1] / "xx-YY.json").read_text()) == load_model(xx[1], "xx-YY")
+    assert stray_models(xx[1]) == []
+    base = json.loads((xx[1] / "xx-XX.json").read_text())
+    base["interactionModel"]["languageModel"]["invocationName"] = "other helper"
+    (xx[1] / "xx-XX.json").write_text(json.dumps(base))
+    assert stray_models(xx[1]) == [f"{xx[1] / 'xx-YY.json'}: (file): stale: not what xx-XX.json plus overrides/"
+                                   "xx-YY.yaml build; `backtwitch models` writes it again (never edit it by hand)"]
+    assert main(["models", "--model", str(xx[1])]) == 0 and stray_models(xx[1]) == []
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_the_repositorys_built_models_are_current():
+    """interaction_model/es-ES.json, es-MX.json (and the English ones) are what their sources build."""
+    assert stray_models(MODEL_DIR) == []
+    assert {p.stem for p in MODEL_DIR.glob("*.json")} >= {"es-US", "es-MX", "es-ES"}
 
 
 def test_the_snapshot_hashes_every_base_model(xx):

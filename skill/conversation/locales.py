@@ -102,17 +102,48 @@ def model_source(model_dir: Path, locale: str) -> Path:
 
 
 def stray_models(model_dir: Path) -> list[str]:
-    """Problems with files in the model directory that nothing reads: a ``<locale>.json`` of a
-    locale that is not a base (its differences belong in overrides/), or an override of a base."""
+    """Problems with files in the model directory that nothing reads or that no longer say what
+    they are built from: a ``<locale>.json`` of a locale that is neither a base nor built from an
+    override file, a built copy that differs from its base plus its overrides (``built_models``),
+    or an override of a base."""
     model_dir = Path(model_dir)
-    bases = ", ".join(sorted(BASE_LOCALES.values()))
-    problems = [f"{path}: (file): not read: {path.stem} is not a base locale ({bases}); a locale other than its "
-                f"language's base is that base plus {MODEL_OVERRIDES}/{path.stem}.yaml"
-                for path in sorted(model_dir.glob("*.json")) if not is_base(path.stem)]
     overrides = model_dir / MODEL_OVERRIDES
+    bases = ", ".join(sorted(BASE_LOCALES.values()))
+    problems = []
+    for path in sorted(model_dir.glob("*.json")):
+        if is_base(path.stem):
+            continue
+        if not (overrides / f"{path.stem}.yaml").is_file():
+            problems.append(f"{path}: (file): not read: {path.stem} is not a base locale ({bases}); a locale other "
+                            f"than its language's base is that base plus {MODEL_OVERRIDES}/{path.stem}.yaml")
+        elif _stale(model_dir, path):
+            problems.append(f"{path}: (file): stale: not what {base_of(path.stem)}.json plus {MODEL_OVERRIDES}/"
+                            f"{path.stem}.yaml build; `backtwitch models` writes it again (never edit it by hand)")
     problems += [f"{path}: (file): not read: {path.stem} is a base locale, written out in full in {path.stem}.json"
                  for path in sorted(overrides.glob("*.yaml")) if overrides.is_dir() and is_base(path.stem)]
     return problems
+
+
+def _stale(model_dir: Path, built: Path) -> bool:
+    try:
+        return json.loads(built.read_text(encoding="utf-8")) != load_model(model_dir, built.stem)
+    except (OSError, ValueError, ModelError):
+        return True  # unreadable, or its sources are broken (reported where they are read)
+
+
+def built_models(model_dir: Path) -> list[Path]:
+    """Write ``<locale>.json`` for every locale built from overrides: the whole model Alexa gets
+    (what `backtwitch package` puts in the skill package), for people and tools that read one
+    file per locale. Never a source: the server reads the base and the overrides, and
+    `backtwitch validate` reports a copy that no longer matches them."""
+    written = []
+    for locale in model_locales(model_dir):
+        if is_base(locale):
+            continue
+        path = Path(model_dir) / f"{locale}.json"
+        path.write_text(json.dumps(load_model(model_dir, locale), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        written.append(path)
+    return written
 
 
 # --------------------------------------------------------------------------- content overlays

@@ -74,6 +74,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="instead of scoring, write <locale>.json annotation sets for Amazon's NLU Evaluation Tool")
     nlu.set_defaults(run=nlu_eval_command)
 
+    models = commands.add_parser("models", help="write interaction_model/<locale>.json for every locale built from "
+                                                "its base and overrides/ (validate checks they are current)")
+    _source_options(models)
+    models.set_defaults(run=lambda a: models_command(_sources(a)[1]))
     snapshot = commands.add_parser("snapshot", help="compile content and models, checked, into one file for "
                                                     "SKILL_WORDS_SNAPSHOT (a faster cold start)")
     snapshot.add_argument("--out", type=Path, required=True, help="the snapshot file to write (JSON)")
@@ -109,6 +113,19 @@ def serve_command(bind: str | None) -> int:
     argv = [str(gunicorn), "-c", str(REPO_ROOT / "infra" / "gunicorn.conf.py"), "skill.runtime.app:create_app()"]
     os.execv(argv[0], argv)
     return 1  # not reached
+
+
+def models_command(model_dir: Path) -> int:
+    """Each built model written next to its sources; non-zero when a model cannot be built."""
+    from ..conversation.locales import built_models
+
+    try:
+        written = built_models(model_dir)
+    except ModelError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return 1
+    print(f"wrote {', '.join(str(path) for path in written)} (built from their bases and {model_dir}/overrides/)")
+    return 0
 
 
 def snapshot_command(content_dir: Path, model_dir: Path, out: Path) -> int:
