@@ -19,7 +19,7 @@ from ...conversation.alexa_api import REMINDERS_SCOPE, TIMERS_SCOPE
 from ...conversation.locales import language_model
 from .conversation import Conversation, Exchange
 from .pki import LocalPKI
-from .understanding import Elicitation, Heard, SlotFill, Understanding, invocation_parts
+from .understanding import Elicitation, Heard, SlotFill, invocation_parts, understanding_for
 
 Post = Callable[[bytes, dict[str, str]], tuple[int, dict[str, Any]]]
 APL_INTERFACE = "Alexa.Presentation.APL"
@@ -47,7 +47,7 @@ class LocalAlexa:
         self.conversation = Conversation(lambda body: post(body, self.pki.signed_headers(body)), user_id, locale, skill_id,
                                          device)
         self.conversation.api_endpoint = api_endpoint
-        self.understanding = Understanding(model, locale)
+        self.understanding = understanding_for(model, locale)
         self.dialog_intents = {i["name"] for i in model["interactionModel"].get("dialog", {}).get("intents", [])}
         self.session: Session | None = None
         self.permission_token: str | None = None  # an AskFor is waiting for the person's yes or no

@@ -26,6 +26,8 @@ model's samples are written in.
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -163,6 +165,17 @@ def model_language(model: dict[str, Any]) -> str:
                 for language, markers in LANGUAGE_MARKERS.items():
                     counts[language] += word in markers
     return SPANISH if counts[SPANISH] > counts[ENGLISH] else ENGLISH
+
+
+def understanding_for(model: dict[str, Any], locale: str | None = None) -> Understanding:
+    """One Understanding per model and locale per process: it is read-only once built, and the
+    transcripts, the chat tests and the dispatcher's replay each build a LocalAlexa per script."""
+    key = (hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest(), locale)
+    if key not in _UNDERSTANDINGS:
+        if len(_UNDERSTANDINGS) >= 16:
+            _UNDERSTANDINGS.pop(next(iter(_UNDERSTANDINGS)))
+        _UNDERSTANDINGS[key] = Understanding(model, locale)
+    return _UNDERSTANDINGS[key]
 
 
 class Understanding:
@@ -405,3 +418,6 @@ def invocation_parts(utterance: str, invocation: str, language: str = ENGLISH) -
     if joiner and (said != joiner or (joiner == "por" and found.group("rest").split()[0] == "que")):
         return False, typed[found.start("joiner"):]  # "qué ...", "por qué ...": part of the question
     return False, typed[found.start("rest"):]
+
+
+_UNDERSTANDINGS: dict[tuple[str, str | None], Understanding] = {}

@@ -37,7 +37,7 @@ import yaml
 from ...conversation.locales import intents_of, slot_types_of, words_of
 from ...conversation.slots import ENGLISH, SPANISH, fold, words_language
 from ..devtools.spoken import duration_value, number_value, time_value
-from ..devtools.understanding import Understanding, built_in_phrases, model_language, normal_sample
+from ..devtools.understanding import built_in_phrases, model_language, normal_sample, understanding_for
 from ..devtools.understanding import normal as typed_normal
 from .model import expansions
 
@@ -645,7 +645,7 @@ def evaluate(model: dict[str, Any], annotations: list[Annotation], locale: str, 
 def _score_slots(report: LocaleReport, model: dict[str, Any]) -> None:
     """Slot values from the sample-based matcher (skill/tools/devtools/understanding.py), for the
     utterances with expected slots whose intent it recognises."""
-    understanding = Understanding(model, report.locale)
+    understanding = understanding_for(model, report.locale)
     for outcome in report.outcomes:
         annotation = outcome.annotation
         if not annotation.slots:
