@@ -139,6 +139,10 @@ def test_the_policy_pages_default_to_the_endpoint_host_each_locale_in_its_langua
 def test_the_policy_pages_written_are_the_ones_the_app_serves(project, app):
     for page in ("privacy", "terms"):
         assert (project / "policies" / f"{page}.html").read_text() == app.test_client().get(f"/{page}").get_data(as_text=True)
+        for locale in ("es-ES", "es-MX", "es-US"):  # a Spanish listing links pages in Spanish
+            written = (project / "policies" / locale / f"{page}.html").read_text()
+            assert f'lang="{locale}"' in written
+            assert written == app.test_client().get(f"/{locale}/{page}").get_data(as_text=True)
 
 
 def test_the_package_passes_its_own_checks(package):

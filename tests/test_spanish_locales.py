@@ -525,12 +525,6 @@ def test_the_spanish_policy_pages_are_served_in_spanish(app):
     assert 'lang="en-US"' in app.test_client().get("/privacy").get_data(as_text=True)
 
 
-def test_the_whole_repository_validates_with_the_spanish_locales():
-    report = validate_repository(CONTENT_DIR, MODEL_DIR)
-    assert report.ok, "\n".join(report.problems)
-    assert report.locales[-3:] == ["es-US", "es-ES", "es-MX"]
-
-
 def test_a_broken_spanish_file_does_not_stop_english(tmp_path):
     content = tmp_path / "content"
     shutil.copytree(CONTENT_DIR, content)
@@ -542,24 +536,9 @@ def test_a_broken_spanish_file_does_not_stop_english(tmp_path):
         load_content(content)
 
 
-def test_the_package_lists_each_spanish_locale_in_its_country_with_its_own_policy_pages(tmp_path):
-    from skill.tools.package import Target, build_package, validate_project
-
-    out = build_package(CONTENT_DIR, MODEL_DIR, Target(endpoint="https://skill.example.com/alexa"), tmp_path / "ask")
-    manifest = json.loads((out / "skill-package" / "skill.json").read_text(encoding="utf-8"))["manifest"]
-    assert {"US", "MX", "ES"} <= set(manifest["publishingInformation"]["distributionCountries"])
-    for locale in SPANISH:
-        listing = manifest["publishingInformation"]["locales"][locale]
-        invocation = models()[locale]["interactionModel"]["languageModel"]["invocationName"]
-        assert listing["examplePhrases"][0].lower() == f"alexa, abre {invocation}"
-        assert listing["description"].endswith(f"llame al {NUMBERS[locale]}.")
-        assert manifest["privacyAndCompliance"]["locales"][locale] == {
-            "privacyPolicyUrl": f"https://skill.example.com/{locale}/privacy",
-            "termsOfUseUrl": f"https://skill.example.com/{locale}/terms"}
-        page = (out / "policies" / locale / "privacy.html").read_text(encoding="utf-8")
-        assert f'lang="{locale}"' in page
-    assert manifest["privacyAndCompliance"]["locales"]["en-GB"]["privacyPolicyUrl"] == "https://skill.example.com/privacy"
-    assert validate_project(out) == []
+# The whole repository validating with the Spanish locales: tests/test_validation.py
+# (test_the_repository_passes_every_check); each Spanish listing, its country and its policy
+# pages in the package: tests/test_package.py, on the package that module builds once.
 
 
 def test_an_unknown_spanish_locale_is_answered_in_spanish_and_understood_with_spanish_words(talk):
