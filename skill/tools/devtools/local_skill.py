@@ -29,6 +29,8 @@ from ...config import REPO_ROOT, Config
 from ...conversation.alexa_api import REMINDERS_PATH, TIMERS_PATH
 from ...conversation.locales import DEFAULT_LOCALE, fallback_locale, load_models
 from ...runtime.app import create_app
+from ...runtime.assemble import Words
+from ...runtime.snapshot import source_hash
 from .alexa import LocalAlexa
 from .pki import CERT_URL, LocalPKI
 
@@ -205,7 +207,7 @@ def local_skill(locale: str = DEFAULT_LOCALE, content_dir: Path | None = None, m
     _quiet_logging()
     with tempfile.TemporaryDirectory(prefix="backtwitch-chat-") as scratch:
         config = _config(Path(scratch), pki, Path(content_dir or REPO_ROOT / "content"), model_dir)
-        client = create_app(config).test_client()
+        client = create_app(config, _words(config.content_dir, model_dir)).test_client()
 
         def post(body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
             response = client.post("/alexa", data=body, headers={**headers, "Content-Type": "application/json"})
@@ -214,6 +216,21 @@ def local_skill(locale: str = DEFAULT_LOCALE, content_dir: Path | None = None, m
         with api:
             model = models[fallback_locale(locale, models)]
             yield LocalAlexa(post, pki, model, locale, LOCAL_SKILL_ID, user_id, api.endpoint, device), api
+
+
+def _words(content_dir: Path, model_dir: Path) -> Words:
+    """The words of these sources, read and checked once per process: every script, chat and
+    test builds a fresh app, and reading the words was most of that. Keyed by the hash of every
+    source file (runtime/snapshot.py), so an edited file is read again."""
+    key = source_hash(content_dir, model_dir)
+    if key not in _WORDS:
+        if len(_WORDS) >= 4:
+            _WORDS.pop(next(iter(_WORDS)))
+        _WORDS[key] = Words.load(content_dir, model_dir)
+    return _WORDS[key]
+
+
+_WORDS: dict[str, Words] = {}
 
 
 def _config(scratch: Path, pki: LocalPKI, content_dir: Path, model_dir: Path) -> Config:
