@@ -24,19 +24,13 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_model import RequestEnvelope
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    generate_latest,
-    values,
-)
-from prometheus_client.multiprocess import MultiProcessCollector
+
+if TYPE_CHECKING:
+    from prometheus_client import Counter, Histogram
 
 from . import fastjson
 from .logsafe import format_exc_info
@@ -45,6 +39,7 @@ from .stores.base import SaveRecord
 
 __all__ = [
     "REQUEST_LOGGER",
+    "Counts",
     "Metrics",
     "ObservedStore",
     "LineFormatter",
@@ -255,10 +250,35 @@ def _encodable(value: str) -> bool:
 
 def multiprocess_mode() -> bool:
     """True when prometheus-client was imported with ``PROMETHEUS_MULTIPROC_DIR`` set."""
+    from prometheus_client import values
+
     return values.ValueClass is not values.MutexValue
 
 
-class Metrics:
+class Counts:
+    """What the request path counts with: the intent label, each request, each store error.
+
+    This one only names intents (the log line carries the rest): the Lambda entry's, where
+    nobody can scrape ``/metrics`` and importing prometheus-client (its package pulls in
+    ``http.server``, about 30 ms) would land on the first question after every cold start.
+    """
+
+    def __init__(self, known_intents: frozenset[str] | None = None) -> None:
+        self._types, self._intents = _LabelBudget(), _LabelBudget(known=known_intents)
+
+    def intent_label(self, intent: str | None) -> str | None:
+        """The intent as the metrics and the log line name it: a model intent or "other"
+        (a name outside the model may be anything a caller typed)."""
+        return self._intents(intent) if intent else None
+
+    def observe(self, record: RequestRecord, latency: float) -> None:
+        """Counted by ``Metrics``; the log line already says it."""
+
+    def store_error(self, operation: str) -> None:
+        """Counted by ``Metrics``; the store's error is logged where it happens."""
+
+
+class Metrics(Counts):
     """The skill's Prometheus metrics, in a registry of their own.
 
     A registry per app (not the global one) lets tests build many apps in one process.  In
@@ -270,8 +290,10 @@ class Metrics:
     """
 
     def __init__(self, known_intents: frozenset[str] | None = None) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Histogram
+
+        super().__init__(known_intents)
         self.registry = CollectorRegistry()
-        self._types, self._intents = _LabelBudget(), _LabelBudget(known=known_intents)
         self._children: dict[tuple[Counter | Histogram, tuple[str, ...]], Any] = {}
         self.requests = Counter(
             "backtwitch_requests", "Alexa requests by request type, intent and outcome.",
@@ -293,11 +315,6 @@ class Metrics:
             "backtwitch_apologies", "Requests answered with the catch-all apology: an exception inside the skill.",
             registry=self.registry,
         )
-
-    def intent_label(self, intent: str | None) -> str | None:
-        """The intent as the metrics and the log line name it: a model intent or "other"
-        (a name outside the model may be anything a caller typed)."""
-        return self._intents(intent) if intent else None
 
     def observe(self, record: RequestRecord, latency: float) -> None:
         intent = self._intents(record.intent) if record.intent else "none"
@@ -322,6 +339,9 @@ class Metrics:
 
     def exposition(self) -> tuple[bytes, str]:
         """The scrape body and its content type: all workers' values in multiprocess mode."""
+        from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+        from prometheus_client.multiprocess import MultiProcessCollector
+
         if multiprocess_mode():
             registry = CollectorRegistry()
             MultiProcessCollector(registry)
@@ -340,7 +360,7 @@ class observe_request:  # noqa: N801 - used like the context-manager function it
 
     __slots__ = ("_metrics", "_log", "_record", "_token")
 
-    def __init__(self, metrics: Metrics, log: RequestLog) -> None:
+    def __init__(self, metrics: Counts, log: RequestLog) -> None:
         self._metrics, self._log = metrics, log
 
     def __enter__(self) -> RequestRecord:
@@ -375,7 +395,7 @@ class ObservedStore(AbstractPersistenceAdapter):
     them exactly once, whichever store (SQLite, PostgreSQL, ...) is behind it.
     """
 
-    def __init__(self, inner: AbstractPersistenceAdapter, metrics: Metrics) -> None:
+    def __init__(self, inner: AbstractPersistenceAdapter, metrics: Counts) -> None:
         self.inner = inner
         self._metrics = metrics
         self.saves = SaveRecord()  # /healthz fails while saves do, whatever a read probe says

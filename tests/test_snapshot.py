@@ -117,12 +117,13 @@ def test_the_command_writes_a_snapshot_and_refuses_broken_content(sources: tuple
     assert "topics.yaml" in capsys.readouterr().err and not broken.exists()
 
 
-def test_a_lambda_cold_start_from_a_snapshot_imports_no_yaml_or_jsonschema(tmp_path: Path) -> None:
+def test_a_lambda_cold_start_from_a_snapshot_imports_no_yaml_jsonschema_or_prometheus(tmp_path: Path) -> None:
+    """Nobody scrapes /metrics from a Lambda container: it counts with plain Counts."""
     snapshot = write_snapshot(repository.CONTENT_DIR, repository.MODEL_DIR, tmp_path / "words.json")
     probe = ("import json, sys\nfrom skill.runtime.lambda_handler import handler\n"
              "answer = handler(json.loads(sys.stdin.read()), None)\n"
              "print(json.dumps({'spoken': 'outputSpeech' in answer['response'],"
-             " 'loaded': sorted(m for m in ('yaml', 'jsonschema') if m in sys.modules)}))\n")
+             " 'loaded': sorted(m for m in ('yaml', 'jsonschema', 'prometheus_client') if m in sys.modules)}))\n")
     env = {**os.environ, "SKILL_WORDS_SNAPSHOT": str(snapshot), "ALEXA_SKILL_ID": SKILL_ID, "SKILL_LOG_LEVEL": "WARNING",
            "SKILL_DATABASE_URL": f"sqlite:///{tmp_path / 'lambda.db'}"}
     for name in ("SKILL_CONTENT_DIR", "SKILL_MODEL_DIR"):

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from typing import cast
 
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
 from ..config import Config, ConfigError
-from ..observability import configure_logging
+from ..observability import Metrics, configure_logging
 from .assemble import Words, assemble
 from .certificates import SigningCertificates, load_trust_roots
 from .edge import AlexaEdge
@@ -31,8 +32,8 @@ def create_app(config: Config | Mapping[str, str] | None = None, words: Words | 
     if not isinstance(config, Config):
         config = Config.from_env(config)
     configure_logging(config.log_level)
-    parts = assemble(config, words)
-    skill, store, metrics = parts.skill, parts.store, parts.metrics
+    parts = assemble(config, words)  # Prometheus metrics: GET /metrics serves them
+    skill, store, metrics = parts.skill, parts.store, cast(Metrics, parts.metrics)
     verifier = _verifier(config)
 
     app = Flask(__name__)

@@ -18,7 +18,7 @@ from ..conversation.alexa_api import AlexaApiClient
 from ..conversation.build import build_skill, known_intents
 from ..conversation.content import Content, load_content
 from ..conversation.slots import SlotCatalogs, load_catalogs
-from ..observability import Metrics, ObservedStore
+from ..observability import Counts, Metrics, ObservedStore
 from ..persistence import open_store
 from .snapshot import read_snapshot
 
@@ -43,15 +43,15 @@ class Words:
 class Assembly:
     skill: CustomSkill
     store: ObservedStore
-    metrics: Metrics
+    metrics: Counts  # Metrics (Prometheus) unless assemble was asked for plain Counts
     content: Content  # the web app serves the policy pages from it
 
 
-def assemble(config: Config, words: Words | None = None) -> Assembly:
+def assemble(config: Config, words: Words | None = None, counting: type[Counts] = Metrics) -> Assembly:
     """The skill over its store, with the metrics that count both (any intent outside the
-    models is counted as "other")."""
+    models is counted as "other"); ``Counts`` where nobody scrapes them (the Lambda entry)."""
     words = words or Words.load(config.content_dir, config.model_dir, config.words_snapshot)
-    metrics = Metrics(known_intents=known_intents(words.catalogs))
+    metrics = counting(known_intents=known_intents(words.catalogs))
     store = ObservedStore(open_store(config.database_url), metrics)  # counts StoreErrors
     skill = build_skill(words.content, store, words.catalogs, AlexaApiClient(timeout=config.alexa_api_timeout))
     return Assembly(skill, store, metrics, words.content)

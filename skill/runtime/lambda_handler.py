@@ -24,8 +24,8 @@ from ask_sdk_model import RequestEnvelope
 from ..config import Config
 from ..observability import (
     REQUEST_LOGGER,
+    Counts,
     LineFormatter,
-    Metrics,
     RequestLog,
     RequestRecord,
     configure_logging,
@@ -47,7 +47,7 @@ class LambdaSkill:
 
     skill: LeanInvoker
     skill_id: str | None
-    metrics: Metrics
+    metrics: Counts
     reader: EnvelopeReader = field(default_factory=EnvelopeReader)
     writer: ResponseWriter = field(default_factory=ResponseWriter)
     request_log: RequestLog = field(default_factory=RequestLog)
@@ -57,11 +57,12 @@ class LambdaSkill:
         """Content, interaction model, store and skill, as the web app has them (skill/runtime/assemble.py);
         any problem raises here, naming it.
 
-        Nobody can scrape ``/metrics`` from a Lambda container, but counting into a ``Metrics``
-        of its own keeps the one observed path of the web edge (and ``ObservedStore`` needs it).
+        Nobody can scrape ``/metrics`` from a Lambda container: the requests go through the web
+        edge's one observed path with plain ``Counts`` (the intent label; the log line says the
+        rest), so prometheus-client is never imported on a cold start.
         """
         configure_runtime_logging(config.log_level)
-        parts = assemble(config, words)
+        parts = assemble(config, words, counting=Counts)
         return cls(LeanInvoker(parts.skill), config.skill_id, parts.metrics)
 
     def handle(self, event: dict[str, Any]) -> dict[str, Any]:
