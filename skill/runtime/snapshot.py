@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .. import fastjson
 from ..config import ConfigError
 from ..conversation.content import SCHEMA_PATH, read_locales
 from ..conversation.locales import BASE_LOCALES, DEFAULT_LOCALE, MODEL_OVERRIDES, load_models
@@ -70,7 +71,7 @@ def read_snapshot(path: Path, content_dir: Path, model_dir: Path) -> tuple[dict[
     sources; otherwise a ConfigError that says which file and why."""
     where = f"SKILL_WORDS_SNAPSHOT: {path}"
     try:
-        snapshot = json.loads(Path(path).read_text(encoding="utf-8"))
+        snapshot = fastjson.loads(Path(path).read_bytes())  # orjson: a third of a cold start's JSON time
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{where}: cannot read the snapshot ({type(exc).__name__}); {REBUILD}") from exc
     if not isinstance(snapshot, dict) or snapshot.get("format") != FORMAT or not all(
