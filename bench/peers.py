@@ -114,6 +114,44 @@ def _kind(request: SignedRequest) -> str:
     return sent.get("intent", {}).get("name") or sent["type"]
 
 
+WORKERS = {"WEB_CONCURRENCY": "2"}
+
+
+def project_server(store: Path, workdir: Path) -> Server:
+    """The project under gunicorn with its production config, verification off."""
+    return Server("skill.runtime.app:create_app()", {
+        **WORKERS, "ALEXA_SKILL_ID": SKILL_ID, "ALEXA_VERIFY_SIGNATURES": "false", "ALEXA_VERIFY_TIMESTAMPS": "false",
+        "SKILL_LOG_LEVEL": "INFO", "SKILL_DATABASE_URL": f"sqlite:///{store}"}, workdir / "project.log")
+
+
+def peer_server(store: Path, workdir: Path) -> NodePeer:
+    return NodePeer("bench/peer/server.js", {"PEER_WORKERS": "2", "PEER_DB": str(store)}, workdir / "peer.log")
+
+
+def process_starts(request: SignedRequest, workdir: Path, runs: int) -> dict[str, list[float]]:
+    """Spawning each server (the project under gunicorn, the peer under node) to its first 200
+    answer to ``request``, polled every 5 ms; fresh store each time, the two interleaved."""
+    times: dict[str, list[float]] = {"project": [], "peer": []}
+    for run in range(runs):
+        for name, make in (("project", project_server), ("peer", peer_server)):
+            server = make(workdir / f"start-{name}-{run}.db", workdir).start()
+            try:
+                times[name].append(server.first_answer(request.body, headers_for(request, CERT_URL)) * 1000)
+            finally:
+                server.stop()
+    return times
+
+
+def report_process_starts(times: dict[str, list[float]]) -> bool:
+    print("\n| server process start to first answer | median ms | lowest-highest |\n|---|---:|---:|")
+    for name, values in times.items():
+        print(f"| {name} | {statistics.median(values):.0f} | {min(values):.0f}-{max(values):.0f} |")
+    ratio = statistics.median(times["project"]) / statistics.median(times["peer"])
+    print(f"\n| target | measured | wanted | |\n|---|---:|---:|---|\n"
+          f"| process start to first answer, project / peer | {ratio:.2f} | <= 1.0 | {'pass' if ratio <= 1 else 'FAIL'} |")
+    return ratio <= 1
+
+
 def cold_starts(event: dict[str, Any], workdir: Path, runs: int) -> dict[str, list[float]]:
     """Lambda-style cold starts: a fresh process that loads the skill and answers ``event``
     from stdin, timed from spawn to exit (interpreter start, imports, build, first answer).
@@ -218,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--python-load", action="store_true", help="use the Python generator even if wrk exists")
     parser.add_argument("--cold-starts", type=int, default=5, help="Lambda-style cold starts of each (0: none)")
+    parser.add_argument("--process-starts", type=int, default=4,
+                        help="server process starts to the first answer, of the project and the peer each (0: none)")
     args = parser.parse_args(argv)
     if not (PEER_DIR / "node_modules").is_dir():
         print("bench/peer/node_modules is missing: run `make bench-peers` (it runs npm ci first)", file=sys.stderr)
@@ -228,17 +268,12 @@ def main(argv: list[str] | None = None) -> int:
         bodies = record_bodies(workdir)
         user_id = bodies[0]["session"]["user"]["userId"]
         requests = sign_all(LocalPKI(name="Back Twitch Peers"), bodies)  # signed, though nobody checks here
-        workers = {"WEB_CONCURRENCY": "2"}
         stores = {"project": workdir / "project.db", "peer": workdir / "peer.db"}
         servers: dict[str, Server] = {
-            "echo": Server("bench.echo:create_echo_app()", {**workers, "GUNICORN_WORKER_CLASS": ECHO_WORKER_CLASS},
+            "echo": Server("bench.echo:create_echo_app()", {**WORKERS, "GUNICORN_WORKER_CLASS": ECHO_WORKER_CLASS},
                            workdir / "echo.log"),
-            "project": Server("skill.runtime.app:create_app()", {
-                **workers, "ALEXA_SKILL_ID": SKILL_ID, "ALEXA_VERIFY_SIGNATURES": "false",
-                "ALEXA_VERIFY_TIMESTAMPS": "false", "SKILL_LOG_LEVEL": "INFO",
-                "SKILL_DATABASE_URL": f"sqlite:///{stores['project']}"}, workdir / "project.log"),
-            "peer": NodePeer("bench/peer/server.js", {"PEER_WORKERS": "2", "PEER_DB": str(stores["peer"])},
-                             workdir / "peer.log"),
+            "project": project_server(stores["project"], workdir),
+            "peer": peer_server(stores["peer"], workdir),
         }
         try:
             for server in servers.values():
@@ -257,9 +292,11 @@ def main(argv: list[str] | None = None) -> int:
             for server in servers.values():
                 server.stop()
         cold = cold_starts(bodies[0], workdir, args.cold_starts) if args.cold_starts else None
+        spawned = process_starts(requests[0], workdir, args.process_starts) if args.process_starts else None
     served = report(results, memory, args, use_wrk)
     started = report_cold_starts(cold) if cold else True
-    return 0 if served and started else 1
+    up = report_process_starts(spawned) if spawned else True
+    return 0 if served and started and up else 1
 
 
 if __name__ == "__main__":
