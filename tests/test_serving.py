@@ -198,6 +198,19 @@ def raw_exchange(base: str, request: bytes, pause: float = 0.0) -> bytes:
         return answer
 
 
+@pytest.fixture(scope="module")
+def heads_served(tmp_path_factory):
+    """One server for the head-limit tests below: each sends raw bytes and reads the answer, and
+    none changes what the next one sees."""
+    process, base = start({"ALEXA_VERIFY_SIGNATURES": "false"}, tmp_path_factory.mktemp("heads"))
+    try:
+        wait_ready(process, base)
+        yield base
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+
+
 def head(lines: list[bytes]) -> bytes:
     return b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(line + b"\r\n" for line in lines) + b"\r\n"
 
@@ -207,20 +220,21 @@ def head(lines: list[bytes]) -> bytes:
     (head([b"X-Big: " + b"a" * 9000]), b"431"),
     (head([b"X-H%d: 1" % index for index in range(101)]), b"431"),
 ], ids=["request line over limit_request_line", "field over limit_request_field_size", "over limit_request_fields"])
-def test_a_request_head_over_gunicorns_limits_is_refused_and_closed(served, request_bytes, status):
-    answer = raw_exchange(served, request_bytes)
+def test_a_request_head_over_gunicorns_limits_is_refused_and_closed(heads_served, request_bytes, status):
+    answer = raw_exchange(heads_served, request_bytes)
     assert answer.startswith(b"HTTP/1.1 " + status) and b"connection: close" in answer.lower()
     assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"]
 
 
-def test_a_header_that_never_ends_is_cut_off_at_the_cap(served):
+def test_a_header_that_never_ends_is_cut_off_at_the_cap(heads_served):
     """httptools holds a header until its line ends, so the per-field limit alone would never see
     one that doesn't: the worker counts the head's bytes as they arrive."""
-    answer = raw_exchange(served, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Endless: " + b"a" * 1_000_000)
+    answer = raw_exchange(heads_served, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Endless: " + b"a" * 1_000_000)
     assert answer.startswith(b"HTTP/1.1 431")
 
 
-def test_heads_within_the_limits_and_keep_alive_still_work(served):
+def test_heads_within_the_limits_and_keep_alive_still_work(heads_served):
+    served = heads_served
     """100 fields of 8 KiB each are allowed (gunicorn's defaults), and one connection serves many requests."""
     near_limit = [b"X-H%d: %s" % (index, b"a" * 50) for index in range(90)] + [b"X-Big: " + b"a" * 8000]
     assert raw_exchange(served, head(near_limit)[:-2] + b"Connection: close\r\n\r\n").startswith(b"HTTP/1.1 200")
