@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -101,11 +101,12 @@ def model_source(model_dir: Path, locale: str) -> Path:
     return Path(model_dir) / MODEL_OVERRIDES / f"{locale}.yaml"
 
 
-def stray_models(model_dir: Path) -> list[str]:
+def stray_models(model_dir: Path, built: Mapping[str, dict[str, Any]] | None = None) -> list[str]:
     """Problems with files in the model directory that nothing reads or that no longer say what
     they are built from: a ``<locale>.json`` of a locale that is neither a base nor built from an
     override file, a built copy that differs from its base plus its overrides (``built_models``),
-    or an override of a base."""
+    or an override of a base. ``built``: the models already built from the sources, if the
+    caller has them (validate does), so they are not built again here."""
     model_dir = Path(model_dir)
     overrides = model_dir / MODEL_OVERRIDES
     bases = ", ".join(sorted(BASE_LOCALES.values()))
@@ -116,7 +117,7 @@ def stray_models(model_dir: Path) -> list[str]:
         if not (overrides / f"{path.stem}.yaml").is_file():
             problems.append(f"{path}: (file): not read: {path.stem} is not a base locale ({bases}); a locale other "
                             f"than its language's base is that base plus {MODEL_OVERRIDES}/{path.stem}.yaml")
-        elif _stale(model_dir, path):
+        elif _stale(model_dir, path, (built or {}).get(path.stem)):
             problems.append(f"{path}: (file): stale: not what {base_of(path.stem)}.json plus {MODEL_OVERRIDES}/"
                             f"{path.stem}.yaml build; `backtwitch models` writes it again (never edit it by hand)")
     problems += [f"{path}: (file): not read: {path.stem} is a base locale, written out in full in {path.stem}.json"
@@ -124,9 +125,9 @@ def stray_models(model_dir: Path) -> list[str]:
     return problems
 
 
-def _stale(model_dir: Path, built: Path) -> bool:
+def _stale(model_dir: Path, copy: Path, model: dict[str, Any] | None) -> bool:
     try:
-        return json.loads(built.read_text(encoding="utf-8")) != load_model(model_dir, built.stem)
+        return json.loads(copy.read_text(encoding="utf-8")) != (model or load_model(model_dir, copy.stem))
     except (OSError, ValueError, ModelError):
         return True  # unreadable, or its sources are broken (reported where they are read)
 

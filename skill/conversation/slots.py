@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from ask_sdk_model import Intent, Slot
@@ -301,36 +303,6 @@ def _number(text: str) -> float | None:
         return None
 
 
-def _spoken_days(text: str) -> float | None:
-    text = re.sub(r"[^a-z0-9. ]", " ", text)
-    for phrase, days in _SINCE.items():
-        if re.search(rf"\bsince {phrase}\b|^{phrase}$", text):
-            return days
-    words = text.split()
-    for index, word in enumerate(words):
-        unit = _SPOKEN_UNITS.get(word)
-        if unit is None:
-            continue
-        count = _count_before(words[:index])
-        return (count if count is not None else 1) * unit
-    return None
-
-
-def _count_before(words: list[str]) -> float | None:
-    """The quantity right before a unit: "three", "3", "a couple of", "a few", "half a"."""
-    if words[-2:] in (["half", "a"], ["half", "an"]):
-        return 0.5
-    for word in reversed(words[-3:]):
-        if word in {"of", "about", "around", "roughly", "almost", "nearly", "over", "than", "more"}:
-            continue
-        if word in _SPOKEN_NUMBERS:
-            return _SPOKEN_NUMBERS[word]
-        number = _number(word)
-        if number is not None:
-            return number
-    return None
-
-
 # Spanish, unaccented (see fold): "hace tres semanas", "unos días", "un par de meses", "desde ayer".
 _ES_SPOKEN_NUMBERS = {
     "un": 1, "una": 1, "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8,
@@ -350,33 +322,63 @@ _ES_COUNT_FILLERS = {"de", "del", "como", "casi", "mas", "alrededor", "aproximad
                      "durante", "por", "lo", "menos", "o", "poco"}
 
 
+@dataclass(frozen=True)
+class _DayWords:
+    """How one language says a duration in words, for ``_days_in``."""
+
+    since_word: str  # "since" / "desde": "since last week"
+    since: Mapping[str, float]  # the phrases after it, longest first where one starts another
+    units: Mapping[str, float]  # days per unit word
+    numbers: Mapping[str, float]  # counts said in words
+    fillers: frozenset[str]  # words between the count and the unit ("about", "de")
+    half_before: frozenset[tuple[str, ...]] = frozenset()  # "half a" week
+    half_after: frozenset[tuple[str, ...]] = frozenset()  # una semana "y media"
+
+
+_ENGLISH_DAYS = _DayWords("since", _SINCE, _SPOKEN_UNITS, _SPOKEN_NUMBERS,
+                          frozenset({"of", "about", "around", "roughly", "almost", "nearly", "over", "than", "more"}),
+                          half_before=frozenset({("half", "a"), ("half", "an")}))
+_SPANISH_DAYS = _DayWords("desde", _ES_SINCE, _ES_SPOKEN_UNITS, _ES_SPOKEN_NUMBERS, frozenset(_ES_COUNT_FILLERS),
+                          half_after=frozenset({("y", "media"), ("y", "medio")}))
+
+
+def _spoken_days(text: str) -> float | None:
+    return _days_in(re.sub(r"[^a-z0-9. ]", " ", text), _ENGLISH_DAYS)
+
+
 def _spanish_days(text: str) -> float | None:
-    text = re.sub(r"[^a-z0-9. ]", " ", fold(text).lower())
-    text = " ".join(text.split())
-    for phrase, days in _ES_SINCE.items():
-        if re.search(rf"\bdesde {phrase}\b|^{phrase}$", text):
+    return _days_in(" ".join(re.sub(r"[^a-z0-9. ]", " ", fold(text).lower()).split()), _SPANISH_DAYS)
+
+
+def _days_in(text: str, words: _DayWords) -> float | None:
+    """Days in "about three weeks", "since yesterday", "hace unos días": the first unit word,
+    times the count said right before it (one when none is)."""
+    for phrase, days in words.since.items():
+        if re.search(rf"\b{words.since_word} {phrase}\b|^{phrase}$", text):
             return days
-    words = text.split()
-    for index, word in enumerate(words):
-        unit = _ES_SPOKEN_UNITS.get(word)
+    tokens = text.split()
+    for index, token in enumerate(tokens):
+        unit = words.units.get(token)
         if unit is None:
             continue
-        count = _spanish_count_before(words[:index])
+        count = _count_before(tokens[:index], words)
         days = (count if count is not None else 1) * unit
-        if words[index + 1:index + 3] in (["y", "media"], ["y", "medio"]):  # "una semana y media"
+        if tuple(tokens[index + 1:index + 3]) in words.half_after:
             days += unit / 2
         return days
     return None
 
 
-def _spanish_count_before(words: list[str]) -> float | None:
-    """The quantity right before a unit: "tres", "3", "un par de", "unos", "medio"."""
-    for word in reversed(words[-3:]):
-        if word in _ES_COUNT_FILLERS:
+def _count_before(tokens: list[str], words: _DayWords) -> float | None:
+    """The quantity right before a unit: "three", "3", "a couple of", "half a", "un par de", "unos"."""
+    if tuple(tokens[-2:]) in words.half_before:
+        return 0.5
+    for token in reversed(tokens[-3:]):
+        if token in words.fillers:
             continue
-        if word in _ES_SPOKEN_NUMBERS:
-            return _ES_SPOKEN_NUMBERS[word]
-        number = _number(word)
+        if token in words.numbers:
+            return words.numbers[token]
+        number = _number(token)
         if number is not None:
             return number
     return None

@@ -15,6 +15,8 @@ tarde" -> "19:00", "por la noche" -> "NI"). Spanish is read without accents ("ma
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from ...conversation.slots import SPANISH, fold, words_language
 
@@ -71,10 +73,15 @@ def duration_value(words: str, locale: str = "en-US") -> str | None:
     if words_language(locale) == SPANISH:
         return _es_duration_value(words)
     text = re.sub(r"[^a-z0-9 ]", " ", words.lower())
-    parts = [p.strip() for p in re.split(r"\band\b|,", text) if p.strip()]
+    return _iso_of([p.strip() for p in re.split(r"\band\b|,", text) if p.strip()], _amount)
+
+
+def _iso_of(parts: list[Any], amount_of: Callable[[Any], tuple[tuple[str, bool], str] | None]) -> str | None:
+    """The ISO-8601 duration of amounts said one after another ("a week and two days"), in
+    either language; None when one part is not an amount of a unit."""
     amounts: dict[tuple[str, bool], str] = {}
     for part in parts:
-        found = _amount(part)
+        found = amount_of(part)
         if found is None:
             return None
         key, amount = found
@@ -344,14 +351,7 @@ def _es_duration_value(words: str) -> str | None:
             parts.append([])
         else:
             parts[-1].append(token)
-    amounts: dict[tuple[str, bool], str] = {}
-    for part in parts:
-        found = _es_amount(part)
-        if found is None:
-            return None
-        key, amount = found
-        amounts[key] = amount
-    return _iso(amounts) if amounts else None
+    return _iso_of(parts, _es_amount)
 
 
 def _es_unit(word: str) -> tuple[str, bool, int] | None:

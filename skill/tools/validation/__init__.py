@@ -88,15 +88,14 @@ def _contents(content_dir: Path, report: Report) -> dict[str, dict[str, Any]]:
 
 
 def _models(model_dir: Path, report: Report) -> dict[str, dict[str, Any]]:
-    for problem in stray_models(model_dir):
-        report.add(problem)
-    models = {}
+    models, problems = {}, []
     for locale in model_locales(model_dir):
         try:
             models[locale] = load_model(model_dir, locale)
         except ModelError as exc:
-            for problem in exc.problems:
-                report.add(problem)
+            problems += exc.problems
+    for problem in [*stray_models(model_dir, models), *problems]:
+        report.add(problem)
     return models
 
 
